@@ -1,0 +1,84 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { registry } from './metrics.ts';
+import { untracedPorts } from './telemetry/state.ts';
+
+export type AdminHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
+
+export interface AdminServerOptions {
+  port: number;
+  host?: string;
+  logger: Logger;
+  /** Extra read-only routes a service adds (the prober's /probes, the proxy's /config). */
+  routes?: Record<string, AdminHandler>;
+  /** Readiness beyond "the process is up": config loaded, listeners bound. */
+  isReady?: () => boolean;
+}
+
+export interface AdminServer {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = `${JSON.stringify(body, null, 2)}\n`;
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+/**
+ * The admin listener, on its own port so that scrapes and health checks never queue behind
+ * (or get counted with) user traffic: /metrics, /healthz, /readyz and the service's own routes.
+ */
+export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
+  const routes: Record<string, AdminHandler> = {
+    '/metrics': async (_request, response) => {
+      const body = await registry.metrics();
+      response.writeHead(200, { 'content-type': registry.contentType });
+      response.end(body);
+    },
+    '/healthz': (_request, response) => sendJson(response, 200, { status: 'ok' }),
+    '/readyz': (_request, response) => {
+      const ready = options.isReady?.() ?? true;
+      sendJson(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
+    },
+    ...options.routes,
+  };
+  const server = createServer(async (request, response) => {
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const handler = routes[path];
+    if (!handler)
+      return sendJson(response, 404, { error: `no admin route ${path}`, routes: Object.keys(routes) });
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.setHeader('allow', 'GET, HEAD');
+      return sendJson(response, 405, { error: `${request.method} not allowed on ${path}; use GET` });
+    }
+    try {
+      await handler(request, response);
+    } catch (error) {
+      options.logger.error({ err: error, path }, 'admin route failed');
+      if (!response.headersSent) sendJson(response, 500, { error: 'internal error' });
+      else response.destroy();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  untracedPorts.add(port);
+  return {
+    server,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

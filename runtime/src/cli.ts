@@ -1,0 +1,118 @@
+import { parseArgs } from 'node:util';
+
+export interface CliOption {
+  type: 'string' | 'boolean';
+  description: string;
+  short?: string;
+  /** The environment variable that sets it when the flag is absent. */
+  env?: string;
+  default?: string;
+  /** Shown in help, e.g. PORT or FILE. */
+  valueName?: string;
+}
+
+export interface CliSpec<O extends Record<string, CliOption>> {
+  name: string;
+  summary: string;
+  usage: string;
+  options: O;
+  /** Extra help text: examples, environment. */
+  footer?: string;
+  argv?: string[];
+}
+
+export type CliValues<O extends Record<string, CliOption>> = {
+  [K in keyof O]: O[K]['type'] extends 'boolean' ? boolean : string | undefined;
+};
+
+export class CliError extends Error {}
+
+export function formatHelp(spec: CliSpec<Record<string, CliOption>>): string {
+  const rows = Object.entries({
+    ...spec.options,
+    help: { type: 'boolean', description: 'show this help' } as CliOption,
+  }).map(([name, option]) => {
+    const flag = `${option.short ? `-${option.short}, ` : ''}--${name}${option.type === 'string' ? ` ${option.valueName ?? 'VALUE'}` : ''}`;
+    const extras = [
+      option.env && `env ${option.env}`,
+      option.default !== undefined && `default ${option.default}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    return `  ${flag.padEnd(28)} ${option.description}${extras ? ` (${extras})` : ''}`;
+  });
+  return [
+    `${spec.name} - ${spec.summary}`,
+    '',
+    `Usage: ${spec.usage}`,
+    '',
+    'Options:',
+    ...rows,
+    spec.footer ? `\n${spec.footer}` : '',
+  ]
+    .join('\n')
+    .trimEnd();
+}
+
+/** Parses flags, falls back to environment variables, then defaults. Throws CliError on bad input. */
+export function parseCliArgs<O extends Record<string, CliOption>>(
+  spec: CliSpec<O>,
+): CliValues<O> & { help: boolean } {
+  const parseOptions: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const [name, option] of Object.entries(spec.options))
+    parseOptions[name] = { type: option.type, short: option.short };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: spec.argv ?? process.argv.slice(2),
+      options: parseOptions,
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  const result: Record<string, string | boolean | undefined> = { help: values.help === true };
+  for (const [name, option] of Object.entries(spec.options)) {
+    let value = values[name];
+    if (
+      value === undefined &&
+      option.env &&
+      process.env[option.env] !== undefined &&
+      process.env[option.env] !== ''
+    ) {
+      const fromEnv = process.env[option.env] as string;
+      value = option.type === 'boolean' ? /^(1|true|yes|on)$/i.test(fromEnv) : fromEnv;
+    }
+    if (value === undefined) value = option.type === 'boolean' ? false : option.default;
+    result[name] = value;
+  }
+  return result as CliValues<O> & { help: boolean };
+}
+
+/** Runs the CLI parse with the conventions every bin shares: --help exits 0, a usage error exits 2. */
+export function cli<O extends Record<string, CliOption>>(spec: CliSpec<O>): CliValues<O> {
+  try {
+    const values = parseCliArgs(spec);
+    if (values.help) {
+      process.stdout.write(`${formatHelp(spec as CliSpec<Record<string, CliOption>>)}\n`);
+      process.exit(0);
+    }
+    return values;
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    process.stderr.write(`${spec.name}: ${error.message}\nTry '${spec.name} --help'.\n`);
+    process.exit(2);
+  }
+}
+
+/** A TCP port from a flag or variable; 0 asks the OS for a free one (used by tests). */
+export function parsePort(value: string | undefined, what: string): number {
+  const port = Number(value);
+  if (value === undefined || !/^\d+$/.test(value) || port > 65535) {
+    throw new CliError(`${what} must be a port number from 0 to 65535, got "${value}"`);
+  }
+  return port;
+}

@@ -1,0 +1,187 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import { type ZodType, z } from 'zod';
+import { type Env, SubstitutionError, substitute } from './substitute.ts';
+
+export interface ConfigIssue {
+  file: string;
+  line: number;
+  column: number;
+  /** Field path such as `paths[0].timeout`; empty for the document as a whole. */
+  path: string;
+  message: string;
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  return `${issue.file}:${issue.line}:${issue.column}: ${issue.path ? `${issue.path}: ` : ''}${issue.message}`;
+}
+
+/** A config that cannot be used, with every problem located in the file. */
+export class ConfigError extends Error {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    super(issues.map(formatIssue).join('\n'));
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((key, index) =>
+      typeof key === 'number' ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`,
+    )
+    .join('');
+}
+
+// Set while a schema runs, so that configPath() can resolve against the file's folder.
+let baseDirectory = process.cwd();
+
+/** A path in a config file: relative paths resolve against the config file's directory. */
+export function configPath() {
+  return z
+    .string()
+    .min(1)
+    .transform((path) => (isAbsolute(path) ? path : resolve(baseDirectory, path)));
+}
+
+const TYPED_PLAIN_SCALAR = /^(-?\d+(\.\d+)?|true|false|null)$/;
+
+export interface ParseOptions {
+  env?: Env;
+  /** The folder relative paths resolve against; the file's own by default. */
+  baseDir?: string;
+}
+
+/** Parses YAML text, substitutes ${VAR}s, validates with the schema; throws ConfigError with positions. */
+export function parseConfigText<S extends ZodType>(
+  text: string,
+  file: string,
+  schema: S,
+  options: ParseOptions = {},
+): z.output<S> {
+  const env = options.env ?? process.env;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number) => lineCounter.linePos(offset);
+  const issues: ConfigIssue[] = [];
+  for (const error of [...doc.errors, ...doc.warnings]) {
+    const position = error.linePos?.[0] ?? { line: 1, col: 1 };
+    issues.push({
+      file,
+      line: position.line,
+      column: position.col,
+      path: '',
+      message: firstLine(error.message),
+    });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  // Substitute in values only (not keys), after parsing, so positions stay those of the file.
+  visit(doc, {
+    Scalar(key, node, path) {
+      if (key === 'key' || typeof node.value !== 'string') return;
+      try {
+        const value = substitute(node.value, env);
+        if (value === node.value) return;
+        node.value = node.type === 'PLAIN' && TYPED_PLAIN_SCALAR.test(value) ? JSON.parse(value) : value;
+      } catch (error) {
+        if (!(error instanceof SubstitutionError)) throw error;
+        const position = at(node.range?.[0] ?? 0);
+        const fieldPath = formatPath(pathOf(path, node));
+        issues.push({
+          file,
+          line: position.line,
+          column: position.col,
+          path: fieldPath,
+          message: error.message,
+        });
+      }
+    },
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const previousBase = baseDirectory;
+  baseDirectory = options.baseDir ?? dirname(resolve(file));
+  let result: ReturnType<S['safeParse']>;
+  try {
+    result = schema.safeParse(doc.toJS() ?? {}) as ReturnType<S['safeParse']>;
+  } finally {
+    baseDirectory = previousBase;
+  }
+  if (result.success) return result.data as z.output<S>;
+  for (const zodIssue of result.error.issues) {
+    const extraKeys = 'keys' in zodIssue ? (zodIssue.keys as string[]) : [];
+    const targets = extraKeys.length > 0 ? extraKeys.map((key) => [...zodIssue.path, key]) : [zodIssue.path];
+    for (const target of targets) {
+      const node = nearestNode(doc.contents, target, extraKeys.length > 0);
+      const position = at(node?.range?.[0] ?? 0);
+      issues.push({
+        file,
+        line: position.line,
+        column: position.col,
+        path: formatPath(target),
+        message: extraKeys.length > 0 ? `unknown field "${String(target.at(-1))}"` : zodIssue.message,
+      });
+    }
+  }
+  throw new ConfigError(issues);
+}
+
+export async function loadConfigFile<S extends ZodType>(
+  file: string,
+  schema: S,
+  options: ParseOptions = {},
+): Promise<z.output<S>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new ConfigError([{ file, line: 1, column: 1, path: '', message: reason }]);
+  }
+  return parseConfigText(text, file, schema, options);
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}
+
+/** The node at a path, or the deepest ancestor that exists (a missing field points at its parent). */
+function nearestNode(root: unknown, path: readonly PropertyKey[], wantKey: boolean): Node | undefined {
+  let node = root as Node | undefined;
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i];
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && item.key.value === segment);
+      if (!pair) return node;
+      if (wantKey && i === path.length - 1) return pair.key as Node;
+      node = pair.value as Node;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment] as Node | undefined;
+      if (!item) return node;
+      node = item;
+    } else {
+      return node;
+    }
+  }
+  return node;
+}
+
+function pathOf(ancestors: readonly unknown[], leaf: unknown): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  const chain = [...ancestors, leaf];
+  for (let i = 0; i < chain.length - 1; i++) {
+    const parent = chain[i];
+    const child = chain[i + 1];
+    if (isSeq(parent)) path.push(parent.items.indexOf(child as Node));
+    else if (isMap(parent)) continue;
+    else if (child && typeof child === 'object' && 'key' in (parent as object)) {
+      const key = (parent as { key: unknown }).key;
+      if (isScalar(key)) path.push(String(key.value));
+    }
+  }
+  return path;
+}

@@ -1,0 +1,127 @@
+import { type FSWatcher, unwatchFile, watch as watchDirectory, watchFile } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { ZodType, z } from 'zod';
+import { gauge } from '../metrics.ts';
+import { ConfigError, type ParseOptions, parseConfigText } from './load.ts';
+
+const reloadSuccessful = gauge(
+  'config_last_reload_successful',
+  'Whether the last configuration load or reload succeeded (1) or was refused (0).',
+);
+const reloadSuccessTime = gauge(
+  'config_last_reload_success_timestamp_seconds',
+  'Unix time of the last successful configuration load or reload.',
+);
+
+export interface WatchedConfigOptions<S extends ZodType> {
+  file: string;
+  schema: S;
+  logger: Logger;
+  /** Applies a new config. It must apply all of it or throw, leaving the old one in force. */
+  apply: (next: z.output<S>, previous: z.output<S> | undefined) => void | Promise<void>;
+  parse?: ParseOptions;
+  /** Stat polling as well as inotify: bind mounts from other hosts (Docker Desktop) emit no events. */
+  pollIntervalMs?: number;
+  debounceMs?: number;
+  /** Also reload on SIGHUP (the default). */
+  sighup?: boolean;
+}
+
+export interface WatchedConfig<T> {
+  readonly current: T;
+  /** Reads the file again; resolves true when a new config is in force. */
+  reload(reason?: string): Promise<boolean>;
+  close(): void;
+}
+
+/**
+ * Loads a config, applies it, and keeps it current: on file change and on SIGHUP it loads the file
+ * again and applies it if valid. A broken file is refused with its positions, and the last good
+ * config keeps running. The first load throws ConfigError, so a service never starts on bad config.
+ */
+export async function watchConfig<S extends ZodType>(
+  options: WatchedConfigOptions<S>,
+): Promise<WatchedConfig<z.output<S>>> {
+  const file = resolve(options.file);
+  const { logger } = options;
+  let current: z.output<S> | undefined;
+  let lastText: string | undefined;
+  let queue: Promise<boolean> = Promise.resolve(true);
+
+  async function load(reason: string, force: boolean): Promise<boolean> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      // Editors that save by rename briefly leave no file; the next event brings it back.
+      if (current !== undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+    if (!force && text === lastText) return false;
+    lastText = text;
+    try {
+      const next = parseConfigText(text, options.file, options.schema, options.parse);
+      await options.apply(next, current);
+      const first = current === undefined;
+      current = next;
+      reloadSuccessful.set(1);
+      reloadSuccessTime.set(Date.now() / 1000);
+      if (!first) logger.info({ config_file: options.file, reason }, 'config reloaded');
+      return true;
+    } catch (error) {
+      reloadSuccessful.set(0);
+      if (current === undefined) throw error;
+      const issues = error instanceof ConfigError ? error.issues : undefined;
+      logger.error(
+        { config_file: options.file, reason, issues, err: issues ? undefined : error },
+        `config reload refused, keeping the last good config: ${(error as Error).message}`,
+      );
+      return false;
+    }
+  }
+
+  // One load at a time, in order: a slow apply must not interleave with the next change.
+  const enqueue = (reason: string, force: boolean) => {
+    queue = queue.then(
+      () => load(reason, force),
+      () => load(reason, force),
+    );
+    return queue;
+  };
+
+  await enqueue('startup', true);
+
+  let timer: NodeJS.Timeout | undefined;
+  const debounced = (reason: string) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void enqueue(reason, false).catch(() => {}), options.debounceMs ?? 100);
+  };
+  let directoryWatcher: FSWatcher | undefined;
+  try {
+    directoryWatcher = watchDirectory(dirname(file), (_event, name) => {
+      if (name === null || name === basename(file)) debounced('file changed');
+    });
+    directoryWatcher.on('error', () => directoryWatcher?.close());
+  } catch {
+    // No inotify (some container filesystems): polling below still works.
+  }
+  const poll = () => debounced('file changed');
+  watchFile(file, { interval: options.pollIntervalMs ?? 1000, persistent: false }, poll);
+  const onSighup = () => void enqueue('SIGHUP', true).catch(() => {});
+  if (options.sighup !== false) process.on('SIGHUP', onSighup);
+
+  return {
+    get current() {
+      return current as z.output<S>;
+    },
+    reload: (reason = 'requested') => enqueue(reason, true),
+    close() {
+      clearTimeout(timer);
+      directoryWatcher?.close();
+      unwatchFile(file, poll);
+      process.off('SIGHUP', onSighup);
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger };
+
+export interface LoggerOptions {
+  service: string;
+  level?: string;
+  /** `json` (default) or `pretty`; LOG_FORMAT overrides. */
+  format?: string;
+  /** Where lines go; stdout by default. Tests pass a stream to read them back. */
+  destination?: NodeJS.WritableStream;
+}
+
+/**
+ * JSON lines on stdout, one object a line, levels as words so Loki and humans read them alike.
+ * trace_id and span_id are added by the OTel pino instrumentation inside a span.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const format = process.env.LOG_FORMAT ?? options.format ?? 'json';
+  const level = process.env.LOG_LEVEL ?? options.level ?? 'info';
+  const base = { service: options.service };
+  const common = {
+    level,
+    base,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  if (format === 'pretty') {
+    const stream = pretty({
+      sync: true,
+      colorize: process.stdout.isTTY,
+      ignore: 'pid,hostname,service',
+      destination: options.destination ?? 1,
+    });
+    return pino(common, stream);
+  }
+  if (options.destination) return pino(common, options.destination as Writable);
+  return pino(common, pino.destination({ fd: 1, sync: true }));
+}

@@ -1,0 +1,52 @@
+import { trace } from '@opentelemetry/api';
+import { collectDefaultMetrics, Gauge, Histogram, type OpenMetricsContentType, Registry } from 'prom-client';
+
+export { Counter, Gauge, Histogram } from 'prom-client';
+
+/**
+ * One registry per process, rendered as OpenMetrics: that is the only format that carries exemplars,
+ * which link a latency bucket to the trace that landed in it.
+ */
+export const registry = new Registry<OpenMetricsContentType>();
+registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+collectDefaultMetrics({ register: registry });
+
+/** Latency buckets in seconds, from 1 ms to 10 s: wide enough for proxies and probes alike. */
+export const LATENCY_BUCKETS_SECONDS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+/** The exemplar for the current span, if it is sampled: the label Grafana's exemplar link is set to. */
+export function currentExemplar(): Record<string, string> | undefined {
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  if (!spanContext || (spanContext.traceFlags & 1) === 0) return undefined;
+  return { trace_id: spanContext.traceId };
+}
+
+/** Observes a duration and, inside a sampled span, attaches the trace id as the bucket's exemplar. */
+export function observeSeconds<T extends string>(
+  histogram: Histogram<T>,
+  labels: Partial<Record<T, string | number>>,
+  seconds: number,
+  exemplarLabels = currentExemplar(),
+): void {
+  // prom-client types exemplar labels with the metric's label names; trace_id is not one of them.
+  if (exemplarLabels) histogram.observe({ labels, value: seconds, exemplarLabels: exemplarLabels as never });
+  else histogram.observe(labels, seconds);
+}
+
+/** A histogram in seconds with exemplars on, registered in the process registry. */
+export function latencyHistogram<T extends string>(name: string, help: string, labelNames: readonly T[]) {
+  return new Histogram<T>({
+    name,
+    help,
+    labelNames,
+    buckets: LATENCY_BUCKETS_SECONDS,
+    registers: [registry],
+    enableExemplars: true,
+  });
+}
+
+export function gauge<T extends string>(name: string, help: string, labelNames: readonly T[] = []) {
+  return new Gauge<T>({ name, help, labelNames, registers: [registry] });
+}

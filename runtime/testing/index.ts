@@ -1,0 +1,7 @@
+export {
+  type OtlpReceiver,
+  type ReceivedLog,
+  type ReceivedSpan,
+  startOtlpReceiver,
+} from './otlp-receiver.ts';
+export { eventually, freePort, type LogLine, type RunningProcess, startProcess } from './process.ts';
