@@ -61,8 +61,9 @@ export function parseCliArgs<O extends Record<string, CliOption>>(
   const parseOptions: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     help: { type: 'boolean', short: 'h' },
   };
+  // parseArgs rejects `short: undefined`, so the key is only set when there is a short flag.
   for (const [name, option] of Object.entries(spec.options))
-    parseOptions[name] = { type: option.type, short: option.short };
+    parseOptions[name] = option.short ? { type: option.type, short: option.short } : { type: option.type };
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
