@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} in plain strings is the syntax under test.
 // Environment interpolation as Docker Compose does it (compose-spec "Interpolation").
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

@@ -48,6 +48,12 @@ export function configPath() {
 
 const TYPED_PLAIN_SCALAR = /^(-?\d+(\.\d+)?|true|false|null)$/;
 
+/** A substituted plain scalar typed as YAML would type it; Number() also takes "08080", unlike JSON. */
+function typedScalar(value: string): number | boolean | null {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value === 'null' ? null : Number(value);
+}
+
 export interface ParseOptions {
   env?: Env;
   /** The folder relative paths resolve against; the file's own by default. */
@@ -67,7 +73,8 @@ export function parseConfigText<S extends ZodType>(
   const at = (offset: number) => lineCounter.linePos(offset);
   const issues: ConfigIssue[] = [];
   for (const error of [...doc.errors, ...doc.warnings]) {
-    const position = error.linePos?.[0] ?? { line: 1, col: 1 };
+    // With prettyErrors off, yaml leaves linePos unset; the offset is always there.
+    const position = error.linePos?.[0] ?? at(error.pos[0]);
     issues.push({
       file,
       line: position.line,
@@ -85,7 +92,7 @@ export function parseConfigText<S extends ZodType>(
       try {
         const value = substitute(node.value, env);
         if (value === node.value) return;
-        node.value = node.type === 'PLAIN' && TYPED_PLAIN_SCALAR.test(value) ? JSON.parse(value) : value;
+        node.value = node.type === 'PLAIN' && TYPED_PLAIN_SCALAR.test(value) ? typedScalar(value) : value;
       } catch (error) {
         if (!(error instanceof SubstitutionError)) throw error;
         const position = at(node.range?.[0] ?? 0);
@@ -99,14 +106,33 @@ export function parseConfigText<S extends ZodType>(
         });
       }
     },
+    // toJS() would throw a bare ReferenceError for an alias without an anchor; locate it instead.
+    Alias(_key, node, path) {
+      if (node.resolve(doc)) return;
+      const position = at(node.range?.[0] ?? 0);
+      issues.push({
+        file,
+        line: position.line,
+        column: position.col,
+        path: formatPath(pathOf(path, node)),
+        message: `alias *${node.source} has no anchor &${node.source} before it`,
+      });
+    },
   });
   if (issues.length > 0) throw new ConfigError(issues);
 
+  let data: unknown;
+  try {
+    data = doc.toJS() ?? {};
+  } catch (error) {
+    // Alias bombs ("Excessive alias count") are refused by yaml itself; report them like any problem.
+    throw new ConfigError([{ file, line: 1, column: 1, path: '', message: (error as Error).message }]);
+  }
   const previousBase = baseDirectory;
   baseDirectory = options.baseDir ?? dirname(resolve(file));
   let result: ReturnType<S['safeParse']>;
   try {
-    result = schema.safeParse(doc.toJS() ?? {}) as ReturnType<S['safeParse']>;
+    result = schema.safeParse(data) as ReturnType<S['safeParse']>;
   } finally {
     baseDirectory = previousBase;
   }
