@@ -13,6 +13,15 @@ import {
 export const JAEGER_HEADER = 'uber-trace-id';
 const HEX = /^[0-9a-f]{1,32}$/;
 
+/** Some clients URL-encode the colons; a broken %-escape is just a malformed header, not an error. */
+function decodeHeader(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return '';
+  }
+}
+
 export class JaegerPropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context);
@@ -24,7 +33,7 @@ export class JaegerPropagator implements TextMapPropagator {
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     const raw = getter.get(carrier, JAEGER_HEADER);
-    const value = decodeURIComponent(Array.isArray(raw) ? (raw[0] ?? '') : (raw ?? ''));
+    const value = decodeHeader(Array.isArray(raw) ? (raw[0] ?? '') : (raw ?? ''));
     const [traceId, spanId, , flags] = value.split(':');
     if (!traceId || !spanId || flags === undefined) return context;
     if (!HEX.test(traceId) || !/^[0-9a-f]{1,16}$/.test(spanId)) return context;
