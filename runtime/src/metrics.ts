@@ -30,9 +30,12 @@ export function observeSeconds<T extends string>(
   seconds: number,
   exemplarLabels = currentExemplar(),
 ): void {
-  // prom-client types exemplar labels with the metric's label names; trace_id is not one of them.
-  if (exemplarLabels) histogram.observe({ labels, value: seconds, exemplarLabels: exemplarLabels as never });
-  else histogram.observe(labels, seconds);
+  // prom-client accepts only the object form of observe() when exemplars are on, and only the
+  // positional form when they are off; either other call throws "Value is not a valid number".
+  if ((histogram as { enableExemplars?: boolean }).enableExemplars) {
+    // prom-client types exemplar labels with the metric's label names; trace_id is not one of them.
+    histogram.observe({ labels, value: seconds, exemplarLabels: (exemplarLabels ?? {}) as never });
+  } else histogram.observe(labels, seconds);
 }
 
 /** A histogram in seconds with exemplars on, registered in the process registry. */
