@@ -77,6 +77,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        // The OS may hand this port number to another listener later, whose requests must be traced.
+        untracedPorts.delete(port);
         server.close(() => resolve());
         server.closeAllConnections();
       }),
