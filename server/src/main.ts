@@ -1,0 +1,115 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  ConfigError,
+  createLifecycle,
+  createLogger,
+  drainHttpServer,
+  type Logger,
+  startAdminServer,
+  type WatchedConfig,
+  watchConfig,
+} from '@sre-stack/runtime';
+import { createRequestHandler } from './app.ts';
+import { type ChangeSource, type Chaos, createChaos } from './chaos.ts';
+import { countChaosChange, exportChaosState, initChaosMetrics } from './metrics.ts';
+import { type ChaosProfileDocument, chaosProfileSchema } from './profile.ts';
+import { readSettings } from './settings.ts';
+
+export function applyProfileDocument(
+  chaos: Chaos,
+  document: ChaosProfileDocument,
+  source: ChangeSource,
+): void {
+  chaos.setProfile(document.profile, source);
+  if (document.enabled !== undefined) chaos.setFlaky(document.enabled, source);
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const settings = readSettings(argv);
+  const logger = createLogger({ service: 'flaky-server' });
+  const lifecycle = createLifecycle({ logger, drainTimeoutMs: settings.drainTimeoutMs });
+  const chaos = createChaos({ random: Math.random });
+
+  let config: WatchedConfig<ChaosProfileDocument> | undefined;
+  if (settings.configFile) {
+    try {
+      config = await watchConfig({
+        file: settings.configFile,
+        schema: chaosProfileSchema,
+        logger,
+        apply: (document) => applyProfileDocument(chaos, document, 'config'),
+      });
+    } catch (error) {
+      fail(logger, error, 'cannot load the config');
+    }
+  }
+  // Registered after the first load: starting up with a file is not a change worth counting.
+  initChaosMetrics(chaos.snapshot);
+  chaos.onChange((state, change, source) => {
+    exportChaosState(state);
+    countChaosChange(change, source);
+    logger.info({ change, source, flaky: state.flaky, status_code: state.statusCode }, 'chaos state changed');
+  });
+
+  const stopWaiting = new AbortController();
+  const server = createServer(
+    { headersTimeout: 10_000, requestTimeout: 30_000 },
+    createRequestHandler({ chaos, logger, adminToken: settings.adminToken, stopWaiting: stopWaiting.signal }),
+  );
+  let port: number;
+  let admin: Awaited<ReturnType<typeof startAdminServer>>;
+  try {
+    port = await listen(server, settings.port, settings.host);
+    admin = await startAdminServer({
+      port: settings.metricsPort,
+      host: settings.host,
+      logger,
+      isReady: () => server.listening && !lifecycle.stopping,
+    });
+  } catch (error) {
+    fail(logger, error, 'cannot listen');
+  }
+
+  lifecycle.onShutdown('config watcher', () => config?.close());
+  lifecycle.onShutdown('http server', async (deadline) => {
+    // Injected delays end a little before the deadline, so sleeping requests are answered, not cut.
+    const margin = Math.min(1000, settings.drainTimeoutMs / 2);
+    const timer = setTimeout(() => stopWaiting.abort(), Math.max(0, deadline - Date.now() - margin));
+    try {
+      await drainHttpServer(server, deadline);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+  lifecycle.onShutdown('metrics server', () => admin.close());
+
+  logger.info(
+    {
+      port,
+      metrics_port: admin.port,
+      host: settings.host,
+      config_file: settings.configFile,
+      admin_token: settings.adminToken !== undefined,
+      flaky: chaos.snapshot.flaky,
+    },
+    'listening',
+  );
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function fail(logger: Logger, error: unknown, what: string): never {
+  const issues = error instanceof ConfigError ? error.issues : undefined;
+  logger.fatal({ err: issues ? undefined : error, issues }, `${what}: ${(error as Error).message}`);
+  logger.flush?.();
+  process.exit(1);
+}
