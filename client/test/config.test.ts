@@ -115,6 +115,7 @@ describe('schema errors name file:line:column', () => {
   });
 
   it('reports a missing required environment variable at its position', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose-style substitution inside YAML
     const lines = issues('probes:\n  - name: a\n    url: ${TARGET:?set TARGET}/status\n    every: 1s\n');
     assert.match(lines[0] ?? '', /^probes\.yaml:3:10: probes\[0\]\.url: required variable TARGET/);
   });

@@ -1,0 +1,11 @@
+/** Calls back at planned instants; plannedAt is in the Clock's epoch milliseconds. */
+export interface Ticker {
+  start(): void;
+  stop(): void;
+}
+
+export interface TickerHooks {
+  onTick(plannedAt: number): void;
+  /** Planned instants that passed without a run (the process was stalled longer than a period). */
+  onMissed(count: number): void;
+}
