@@ -151,7 +151,7 @@ describe('monitor', () => {
     const snapshot = probesSnapshot(monitor.contexts.values(), 'local');
     const entry = snapshot.probes.find((probe) => probe.name === 'm-snap');
     assert.equal(entry?.state.status, 'up');
-    assert.equal(entry?.last_result?.status_code, 200);
+    assert.equal((entry?.last_result as Record<string, unknown> | null)?.status_code, 200);
     assert.equal(entry?.window.runs, 3);
     assert.equal(entry?.window.success_ratio, 1);
     assert.equal(typeof entry?.window.latency_p95_ms, 'number');
