@@ -34,7 +34,7 @@ export function standardNormal(random: Random): number {
 
 /** An exponential draw with the given mean (inverse transform). */
 export function exponential(mean: number, random: Random): number {
-  return -mean * Math.log(1 - random());
+  return -mean * Math.log(1 - random()) + 0; // + 0 turns -0 into 0
 }
 
 export function clamp(value: number, min: number, max: number): number {

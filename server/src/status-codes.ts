@@ -102,7 +102,7 @@ export type ParsedStatusCode = { ok: true; code: number } | { ok: false; error: 
  * ("0200" is 200); anything else, or a code outside the table, is refused with a reason.
  */
 export function parseStatusCode(text: string): ParsedStatusCode {
-  if (!/^[+-]?\d{1,10}$/.test(text)) {
+  if (!/^[+-]?\d+$/.test(text)) {
     const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text;
     return { ok: false, error: `"${shown}" is not a number; use one of ${SUPPORTED_CODES_TEXT}` };
   }
