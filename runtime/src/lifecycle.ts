@@ -80,18 +80,22 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
 export function drainHttpServer(server: Server, deadline: number): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!server.listening) return resolve();
+    // Idle keep-alive connections would otherwise hold close() open until they time out, and so would
+    // the connections of requests in flight once they finish: close them as they go idle.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
     const timer = setTimeout(
       () => {
+        clearInterval(sweep);
         server.closeAllConnections();
         reject(new Error('drain deadline passed; open connections were closed'));
       },
       Math.max(0, deadline - Date.now()),
     );
     server.close(() => {
+      clearInterval(sweep);
       clearTimeout(timer);
       resolve();
     });
-    // Idle keep-alive connections would otherwise hold close() open until they time out.
     server.closeIdleConnections();
   });
 }
