@@ -173,9 +173,17 @@ describe('docker-compose.yml', () => {
   });
 
   it('mounts the demo configs from the host, so edits reload live', () => {
+    const server = compose.services.server;
+    assert.ok(server?.volumes?.includes('./server:/config/server:ro'));
+    assert.equal(server?.environment?.SERVER_CONFIG, '/config/server/flaky-server.yaml');
+    assert.ok(existsSync(repoPath('server/flaky-server.yaml')));
     const client = compose.services.client;
     assert.ok(client?.volumes?.includes('./client:/config/client:ro'));
     assert.equal(client?.environment?.PROBER_CONFIG, '/config/client/probes.yaml');
+    assert.ok(existsSync(repoPath('client/probes.yaml')));
+    // The prober probes through the proxy and toggles chaos on the server directly.
+    assert.equal(client?.environment?.TARGET_URL, 'http://proxy:8000');
+    assert.equal(client?.environment?.SERVER_URL, 'http://server:8080');
     const proxy = compose.services.proxy;
     assert.ok(proxy?.volumes?.includes('./proxy:/config/proxy:ro'));
     assert.equal(proxy?.environment?.PROXY_CONFIG, '/config/proxy/proxy.yaml');
