@@ -56,7 +56,13 @@ export async function watchConfig<S extends ZodType>(
       text = await readFile(file, 'utf8');
     } catch (error) {
       // Editors that save by rename briefly leave no file; the next event brings it back.
-      if (current !== undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      if (current !== undefined && missing) return false;
+      // The same error loadConfigFile gives, so that a service reports it like any other bad config.
+      if (missing)
+        throw new ConfigError([
+          { file: options.file, line: 1, column: 1, path: '', message: 'file not found' },
+        ]);
       throw error;
     }
     if (!force && text === lastText) return false;
