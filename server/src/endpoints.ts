@@ -46,7 +46,7 @@ export function writeStatus(response: ServerResponse, code: number): { status: n
     return { status: 200 };
   }
   if (code === 204 || code === 205 || code === 304) {
-    response.writeHead(code, code === 205 ? { 'content-length': 0 } : {});
+    response.writeHead(code, statusText(code), code === 205 ? { 'content-length': 0 } : {});
     response.end();
     return { status: code };
   }

@@ -4,6 +4,8 @@ import { request } from 'node:http';
 
 export interface Answer {
   status: number;
+  /** The reason phrase of the status line. */
+  statusMessage: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
   /** Interim (1xx) responses received before the final one. */
@@ -35,6 +37,7 @@ export function send(base: string, path: string, options: SendOptions = {}): Pro
         response.on('end', () =>
           resolve({
             status: response.statusCode ?? 0,
+            statusMessage: response.statusMessage ?? '',
             headers: response.headers,
             body: Buffer.concat(chunks).toString('utf8'),
             informational,

@@ -128,6 +128,7 @@ describe('request handler: the original API', () => {
         assert.equal(answer.body, '', `${code} has no body`);
       } else {
         assert.equal(answer.status, code);
+        assert.equal(answer.statusMessage, statusText(code), 'the status line has the Go phrase too');
         assert.equal(answer.body, `${statusText(code)}\n`, String(code));
         assert.deepEqual(answer.informational, []);
       }
@@ -438,6 +439,7 @@ describe('request handler: GET and PUT /flaky', () => {
     assert.ok(big.length > 1024);
     const declared = await send(app.base, '/flaky', { ...json({}), body: big });
     assert.equal(declared.status, 413);
+    assert.equal(declared.statusMessage, 'Request Entity Too Large');
     assert.equal(declared.headers.connection, 'close');
     assert.match(JSON.parse(declared.body).error, /larger than the limit of 1024 bytes/);
     const streamed = await send(app.base, '/flaky', { ...json({}), body: big, chunked: true });
