@@ -1,16 +1,15 @@
-// The request handler: route, check method and token, run the endpoint, and observe every request
-// once (route on the span, one access-log line, one histogram observation).
-import type { RequestListener } from 'node:http';
+// The request handler: route, check method and token, run the endpoint; observe.ts records each request.
+import type { RequestListener, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { context } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
-import { type Logger, observeSeconds } from '@sre-stack/runtime';
+import type { Logger } from '@sre-stack/runtime';
 import type { Chaos } from './chaos.ts';
 import { createEndpoints, type Endpoint, type RequestContext } from './endpoints.ts';
 import { bearerChecker } from './http/auth.ts';
 import { DEFAULT_BODY_LIMIT_BYTES } from './http/body.ts';
 import { sendText } from './http/respond.ts';
-import { requestDuration } from './metrics.ts';
+import { observeRequest, UNMATCHED_ROUTE } from './observe.ts';
 import { statusText } from './status-codes.ts';
 
 export interface AppOptions {
@@ -32,25 +31,6 @@ interface Route {
   methods: Record<string, Endpoint>;
   /** Methods that change state, and so need the admin token. */
   mutating: string[];
-}
-
-export const UNMATCHED_ROUTE = 'unmatched';
-
-const KNOWN_METHODS = new Set([
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'PATCH',
-  'DELETE',
-  'OPTIONS',
-  'CONNECT',
-  'TRACE',
-]);
-
-/** Method as a metric label: arbitrary methods would make unbounded series (OTel semconv's _OTHER). */
-export function methodLabel(method: string | undefined): string {
-  return method && KNOWN_METHODS.has(method) ? method : '_OTHER';
 }
 
 async function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
@@ -100,49 +80,33 @@ export function createRequestHandler(options: AppOptions): RequestListener {
     .join(', ');
 
   return (request, response) => {
-    const start = now();
     const method = request.method ?? 'GET';
     const path = pathOf(request.url);
     const route = routes.find((candidate) => candidate.pattern.test(path));
-    const routeLabel = route?.template ?? UNMATCHED_ROUTE;
     // The HTTP instrumentation reads the route from here when the response ends: http.route on the
     // span, and a span name such as "POST /status/{code}".
     const rpc = getRPCMetadata(context.active());
     if (rpc?.type === RPCType.HTTP && route) rpc.route = route.template;
 
-    const abort = new AbortController();
-    const signals = options.stopWaiting ? [abort.signal, options.stopWaiting] : [abort.signal];
+    const clientGone = new AbortController();
     const requestContext: RequestContext = {
       request,
       response,
       params: [],
       log: {},
-      signal: AbortSignal.any(signals),
+      signal: options.stopWaiting
+        ? AbortSignal.any([clientGone.signal, options.stopWaiting])
+        : clientGone.signal,
     };
-    response.once('close', () => {
-      abort.abort();
-      const seconds = (now() - start) / 1000;
-      const finished = response.writableFinished;
-      const status = response.statusCode;
-      if (finished) {
-        observeSeconds(
-          requestDuration,
-          { method: methodLabel(method), route: routeLabel, code: status },
-          seconds,
-        );
-      }
-      logger.info(
-        {
-          method,
-          route: routeLabel,
-          path: path.length > 200 ? `${path.slice(0, 200)}...` : path,
-          status,
-          duration_ms: Math.round(seconds * 10_000) / 10,
-          ...requestContext.log,
-          ...(finished ? {} : { aborted: true }),
-        },
-        'request',
-      );
+    observeRequest({
+      request,
+      response,
+      route: route?.template ?? UNMATCHED_ROUTE,
+      path,
+      log: requestContext.log,
+      logger,
+      now,
+      onClose: () => clientGone.abort(),
     });
 
     if (!route) {
@@ -168,26 +132,27 @@ export function createRequestHandler(options: AppOptions): RequestListener {
     }
     if (route.mutating.includes(method)) {
       const auth = authorize(request);
-      if (auth !== 'ok') {
-        const challenge =
-          auth === 'missing'
-            ? 'Bearer realm="flaky-server"'
-            : 'Bearer realm="flaky-server", error="invalid_token"';
-        const reason =
-          auth === 'missing'
-            ? 'this endpoint needs "Authorization: Bearer <token>" (SERVER_ADMIN_TOKEN is set)'
-            : 'the bearer token is wrong';
-        return sendText(response, 401, `${statusText(401)}: ${reason}`, { 'www-authenticate': challenge });
-      }
+      if (auth !== 'ok') return refuseUnauthorized(response, auth);
     }
-    const match = route.pattern.exec(path);
     try {
+      const match = route.pattern.exec(path);
       requestContext.params = (match?.slice(1) ?? []).map((segment) => decodeURIComponent(segment));
     } catch {
       return sendText(response, 400, `${statusText(400)}: the path ${path} is not valid percent-encoding`);
     }
     void run(endpoint, requestContext, logger);
   };
+}
+
+function refuseUnauthorized(response: ServerResponse, auth: 'missing' | 'invalid'): void {
+  const [challenge, reason] =
+    auth === 'missing'
+      ? [
+          'Bearer realm="flaky-server"',
+          'this endpoint needs "Authorization: Bearer <token>" (SERVER_ADMIN_TOKEN is set)',
+        ]
+      : ['Bearer realm="flaky-server", error="invalid_token"', 'the bearer token is wrong'];
+  sendText(response, 401, `${statusText(401)}: ${reason}`, { 'www-authenticate': challenge });
 }
 
 async function run(endpoint: Endpoint, requestContext: RequestContext, logger: Logger): Promise<void> {

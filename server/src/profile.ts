@@ -112,7 +112,7 @@ const codesSchema = z
   .transform(weightedCodes)
   .meta({
     description:
-      'Codes a flaky error is drawn from: a list (equal chances; "4xx" stands for every supported 4xx code) or a map of code to relative weight. Default: all 63 supported codes.',
+      'Codes a flaky error is drawn from: a list (equal chances; "4xx" stands for every supported 4xx code) or a map of code to relative weight. Default: all 61 supported codes.',
   });
 
 /** The profile document: the YAML file's top level, and the body of PUT /flaky. */

@@ -1,0 +1,65 @@
+// Every request is observed once, when its response closes: one access-log line and one histogram
+// observation, both in the request's span context (so the line has trace_id and the bucket an exemplar).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Logger, observeSeconds } from '@sre-stack/runtime';
+import { requestDuration } from './metrics.ts';
+
+export const UNMATCHED_ROUTE = 'unmatched';
+
+const KNOWN_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+  'CONNECT',
+  'TRACE',
+]);
+
+/** Method as a metric label: arbitrary methods would make unbounded series (OTel semconv's _OTHER). */
+export function methodLabel(method: string | undefined): string {
+  return method && KNOWN_METHODS.has(method) ? method : '_OTHER';
+}
+
+export interface Observation {
+  request: IncomingMessage;
+  response: ServerResponse;
+  /** Route template, or UNMATCHED_ROUTE. */
+  route: string;
+  path: string;
+  /** Fields the endpoint adds to the access-log line while it runs. */
+  log: Record<string, unknown>;
+  logger: Logger;
+  /** Milliseconds. */
+  now: () => number;
+  onClose?: () => void;
+}
+
+export function observeRequest(observation: Observation): void {
+  const { request, response, route, path, log, logger, now } = observation;
+  const start = now();
+  const method = request.method ?? 'GET';
+  response.once('close', () => {
+    observation.onClose?.();
+    const seconds = (now() - start) / 1000;
+    // A request the client abandoned has no status worth a bucket; it is still logged.
+    const finished = response.writableFinished;
+    const status = response.statusCode;
+    if (finished)
+      observeSeconds(requestDuration, { method: methodLabel(method), route, code: status }, seconds);
+    logger.info(
+      {
+        method,
+        route,
+        path: path.length > 200 ? `${path.slice(0, 200)}...` : path,
+        status,
+        duration_ms: Math.round(seconds * 10_000) / 10,
+        ...log,
+        ...(finished ? {} : { aborted: true }),
+      },
+      'request',
+    );
+  });
+}
