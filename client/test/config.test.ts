@@ -140,7 +140,7 @@ describe('definitions', () => {
           'actions:',
           '  - { name: break, every: 10s, setStatus: [503, 200] }',
           '  - { name: chaos, every: 10s, chaosProfile: { latency: 100ms }, server: "http://other:1" }',
-          '  - { name: flip, every: 10s, toggleFlaky: true }',
+          '  - { name: flip, every: 10s, toggleFlaky: true, headers: { Authorization: "Bearer t" } }',
         ].join('\n'),
       ),
     );
@@ -154,6 +154,7 @@ describe('definitions', () => {
     assert.equal(chaos?.requests[0]?.body, '{"latency":"100ms"}');
     assert.equal(chaos?.requests[0]?.headers['content-type'], 'application/json');
     assert.equal(`${flip?.requests[0]?.method} ${flip?.requests[0]?.url}`, 'POST http://srv:8080/flaky');
+    assert.equal(flip?.requests[0]?.headers.authorization, 'Bearer t');
   });
 
   it('gives cron schedules their shortest gap as interval and a sub-second offset', () => {

@@ -39,16 +39,17 @@ function actionDefinition(action: ActionConfig, file: ProbesFile): Definition {
   const schedule = scheduleOf(action);
   const server = (action.server ?? file.server ?? '').replace(/\/+$/, '');
   let requests: RequestSpec[];
+  const common = action.headers ?? {};
   if (action.request) {
     const { method, url, headers, body } = action.request;
-    requests = [request(method, url, headers, body)];
+    requests = [request(method, url, { ...common, ...headers }, body)];
   } else if (action.setStatus !== undefined) {
     const codes = Array.isArray(action.setStatus) ? action.setStatus : [action.setStatus];
-    requests = codes.map((code) => request('POST', `${server}/status/${code}`));
+    requests = codes.map((code) => request('POST', `${server}/status/${code}`, common));
   } else if (action.chaosProfile !== undefined) {
-    requests = [request('PUT', `${server}/flaky`, undefined, action.chaosProfile)];
+    requests = [request('PUT', `${server}/flaky`, common, action.chaosProfile)];
   } else {
-    requests = [request('POST', `${server}/flaky`)];
+    requests = [request('POST', `${server}/flaky`, common)];
   }
   return {
     kind: 'action',
