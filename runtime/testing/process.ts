@@ -43,15 +43,19 @@ export function startProcess(script: string, options: StartOptions = {}): Runnin
     for (const wake of waiters) wake();
   });
   createInterface({ input: child.stderr! }).on('line', (text) => stderr.push(text));
+  let exitValue: number | string | undefined;
   const exited = new Promise<number | string>((resolve) => {
     child.on('exit', (code, signal) => {
-      resolve(code ?? signal ?? -1);
-      for (const wake of waiters) wake();
+      exitValue = code ?? signal ?? -1;
+      resolve(exitValue);
     });
   });
-  let exitValue: number | string | undefined;
-  void exited.then((value) => {
-    exitValue = value;
+  // Waiters give up once the process is gone and all of its output has been read ('close' comes
+  // after 'exit' and after the last stdout line).
+  let outputClosed = false;
+  child.on('close', () => {
+    outputClosed = true;
+    for (const wake of waiters) wake();
   });
   return {
     child,
@@ -63,7 +67,7 @@ export function startProcess(script: string, options: StartOptions = {}): Runnin
         const check = () => {
           const found = lines.find(predicate);
           if (found) return finish(() => resolve(found));
-          if (exitValue !== undefined) {
+          if (outputClosed) {
             return finish(() =>
               reject(
                 new Error(
