@@ -62,6 +62,14 @@ export function startTelemetry(): TelemetryState {
   if (unknown.length > 0) {
     process.emitWarning(`OTEL_PROPAGATORS: unknown propagator(s) ${unknown.join(', ')} ignored`);
   }
+  // The variable auto-instrumentations-node reads: a service that makes its own spans (the proxy) turns
+  // the generic ones off, e.g. OTEL_NODE_DISABLED_INSTRUMENTATIONS=http,undici.
+  const disabled = new Set(
+    (env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? '')
+      .split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean),
+  );
   const ignorePlumbing = (request: IncomingMessage) => untracedPorts.has(request.socket.localPort ?? -1);
   const sdk = new NodeSDK({
     spanProcessors: traces.processors,
@@ -69,10 +77,12 @@ export function startTelemetry(): TelemetryState {
     metricReaders: [],
     textMapPropagator: propagator,
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: ignorePlumbing }),
-      new UndiciInstrumentation(),
+      ...(disabled.has('http')
+        ? []
+        : [new HttpInstrumentation({ ignoreIncomingRequestHook: ignorePlumbing })]),
+      ...(disabled.has('undici') ? [] : [new UndiciInstrumentation()]),
       // Puts trace_id/span_id on every log line; ships records over OTLP only when a logs endpoint is set.
-      new PinoInstrumentation({ disableLogSending: logs.length === 0 }),
+      ...(disabled.has('pino') ? [] : [new PinoInstrumentation({ disableLogSending: logs.length === 0 })]),
     ],
   });
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') sdk.start();
