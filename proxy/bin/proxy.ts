@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+process.env.OTEL_SERVICE_NAME ??= 'proxy';
+// The proxy makes its own server and client spans (one per attempt, see src/telemetry/tracing.ts); the
+// generic http and undici instrumentations would add a second, costlier layer of the same spans.
+process.env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ??= 'http,undici';
+await import('@sre-stack/runtime/telemetry');
+const { main } = await import('../src/main.ts');
+await main();

@@ -1,0 +1,183 @@
+// The cluster primary: watches the config and hands it to the workers, owns the admin listener (with
+// the workers' metrics merged, see aggregate.ts), restarts a worker that dies, and on SIGTERM has every
+// worker drain before it exits. It serves no traffic itself; connections are spread over the workers
+// round-robin by node:cluster.
+import cluster, { type Worker } from 'node:cluster';
+import {
+  createLifecycle,
+  type Logger,
+  registry,
+  sendJson,
+  startAdminServer,
+  watchConfig,
+} from '@sre-stack/runtime';
+import { configRoute } from '../admin.ts';
+import type { ProxyOptions } from '../cli.ts';
+import { configSchema, type ProxyConfig } from '../config/schema.ts';
+import { createLoggers } from '../loggers.ts';
+import { reportStartupError } from '../single.ts';
+import type { MetricSnapshot } from '../telemetry/lean-metrics.ts';
+import { mergeSnapshots, renderOpenMetrics } from './aggregate.ts';
+import { isMessage, type ToPrimary, type ToWorker } from './messages.ts';
+
+const METRICS_TIMEOUT_MS = 2000;
+const RESTART_DELAY_MS = 1000;
+
+export async function runPrimary(options: ProxyOptions): Promise<void> {
+  const { logger } = createLoggers();
+  const lifecycle = createLifecycle({ logger });
+  const workers = new Set<Worker>();
+  let current: ProxyConfig | undefined;
+  let watched: Awaited<ReturnType<typeof watchConfig<typeof configSchema>>>;
+  const broadcast = (message: ToWorker) => {
+    for (const worker of workers) if (worker.isConnected()) worker.send(message);
+  };
+  try {
+    watched = await watchConfig({
+      file: options.config,
+      schema: configSchema,
+      logger,
+      apply: (next) => {
+        current = next;
+        broadcast({ type: 'proxy:config', config: next });
+      },
+    });
+  } catch (error) {
+    reportStartupError(error, logger);
+    process.exit(1);
+  }
+  const config = watched.current;
+  const requestedPort = options.port ?? config.listen.port;
+  let servingPort: number | undefined;
+  const pendingScrapes = new Map<
+    number,
+    { snapshots: MetricSnapshot[][]; waiting: number; done: () => void }
+  >();
+
+  const fork = (): Promise<number> => {
+    const worker = cluster.fork();
+    workers.add(worker);
+    return new Promise((resolve) => {
+      worker.on('online', () =>
+        worker.send({
+          type: 'proxy:start',
+          config: current ?? config,
+          // Once the first worker bound a port (0 picks one), the others and replacements share it.
+          port: servingPort ?? requestedPort,
+          host: config.listen.host,
+          workers: options.workers,
+        } satisfies ToWorker),
+      );
+      worker.on('message', (message: unknown) => {
+        if (!isMessage<ToPrimary>(message)) return;
+        if (message.type === 'proxy:listening') resolve(message.port);
+        else if (message.type === 'proxy:metrics') collect(message.id, message.metrics);
+      });
+      worker.on('exit', (code, signal) => {
+        workers.delete(worker);
+        if (lifecycle.stopping) return;
+        logger.error({ worker: worker.id, code, signal }, 'worker died; starting another');
+        setTimeout(() => void fork(), RESTART_DELAY_MS).unref();
+      });
+    });
+  };
+
+  const collect = (id: number, metrics: MetricSnapshot[]) => {
+    const scrape = pendingScrapes.get(id);
+    if (!scrape) return;
+    scrape.snapshots.push(metrics);
+    if (--scrape.waiting === 0) scrape.done();
+  };
+
+  let scrapeId = 0;
+  const clusterMetrics = async (): Promise<{ body: string; contentType: string }> => {
+    const id = ++scrapeId;
+    const own = (await registry.getMetricsAsJSON()) as unknown as MetricSnapshot[];
+    const snapshots: MetricSnapshot[][] = [own];
+    const asked = [...workers].filter((worker) => worker.isConnected());
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, METRICS_TIMEOUT_MS);
+      pendingScrapes.set(id, {
+        snapshots,
+        waiting: asked.length,
+        done: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+      if (asked.length === 0) resolve();
+      for (const worker of asked) worker.send({ type: 'proxy:metrics', id } satisfies ToWorker);
+    });
+    pendingScrapes.delete(id);
+    return renderOpenMetrics(mergeSnapshots(snapshots));
+  };
+
+  cluster.setupPrimary({ silent: false });
+  servingPort = await fork();
+  const ports = await Promise.all(Array.from({ length: options.workers - 1 }, () => fork()));
+  if (ports.some((port) => port !== servingPort)) {
+    logger.warn({ ports: [servingPort, ...ports] }, 'workers bound different ports');
+  }
+  let draining = false;
+  const admin = await startAdminServer({
+    port: options.metricsPort ?? config.admin.port,
+    host: config.admin.host,
+    logger,
+    routes: {
+      '/metrics': async (_request, response) => {
+        const { body, contentType } = await clusterMetrics();
+        response.writeHead(200, { 'content-type': contentType });
+        response.end(body);
+      },
+      '/config': configRoute(() => watched.current, options.config),
+      '/workers': (_request, response) =>
+        sendJson(response, 200, {
+          workers: [...workers].map((worker) => ({ id: worker.id, pid: worker.process.pid })),
+        }),
+    },
+    isReady: () => !draining && workers.size > 0,
+  });
+
+  lifecycle.onShutdown('stop watching the config', () => watched.close());
+  lifecycle.onShutdown('drain the workers', (deadline) => {
+    draining = true;
+    return stopWorkers(workers, deadline, logger);
+  });
+  lifecycle.onShutdown('close the admin listener', () => admin.close());
+  logger.info(
+    {
+      port: servingPort,
+      metrics_port: admin.port,
+      workers: options.workers,
+      routes: config.routes.length,
+      config_file: options.config,
+    },
+    'listening',
+  );
+}
+
+/** Asks every worker to drain and waits for their exits; kills the rest at the deadline. */
+async function stopWorkers(workers: Set<Worker>, deadline: number, logger: Logger): Promise<void> {
+  const exits = [...workers].map(
+    (worker) =>
+      new Promise<number>((resolve) => {
+        if (worker.isDead()) return resolve(worker.process.exitCode ?? 0);
+        worker.once('exit', (code) => resolve(code ?? 1));
+        if (worker.isConnected()) worker.send({ type: 'proxy:shutdown' } satisfies ToWorker);
+        else worker.process.kill('SIGTERM');
+      }),
+  );
+  const timer = setTimeout(
+    () => {
+      for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGKILL');
+    },
+    Math.max(0, deadline - Date.now() + 1000),
+  );
+  const codes = await Promise.all(exits);
+  clearTimeout(timer);
+  const failed = codes.filter((code) => code !== 0).length;
+  if (failed > 0) {
+    logger.error({ failed }, 'some workers could not drain cleanly');
+    throw new Error(`${failed} worker(s) exited with an error`);
+  }
+}

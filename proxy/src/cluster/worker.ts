@@ -1,0 +1,56 @@
+// A cluster worker: serves requests on the listener the primary shares, with the config the primary
+// sends (it alone watches the file), and answers the primary's metrics requests.
+import { createLifecycle, registry, untracedPorts } from '@sre-stack/runtime';
+import { createLoggers } from '../loggers.ts';
+import { ProxyServer } from '../server/proxy-server.ts';
+import type { MetricSnapshot } from '../telemetry/lean-metrics.ts';
+import { isMessage, type ToPrimary, type ToWorker } from './messages.ts';
+
+export function runWorker(): Promise<void> {
+  const { logger, accessLog, flush } = createLoggers();
+  const lifecycle = createLifecycle({ logger });
+  const send = (message: ToPrimary) => process.send?.(message);
+  let proxy: ProxyServer | undefined;
+  // SIGHUP is for the primary (it reloads); a worker must not die of it.
+  process.on('SIGHUP', () => {});
+  // The primary gone means nobody to report to: drain and stop.
+  process.on('disconnect', () => void lifecycle.shutdown('primary gone'));
+
+  return new Promise((resolve) => {
+    process.on('message', async (message: unknown) => {
+      if (!isMessage<ToWorker>(message)) return;
+      switch (message.type) {
+        case 'proxy:start': {
+          proxy = new ProxyServer(message.config, { logger, accessLog, workers: message.workers });
+          const server = proxy;
+          const port = await server.listen(message.port, message.host);
+          untracedPorts.add(port);
+          lifecycle.onShutdown('drain requests', (deadline) => server.drain(deadline));
+          lifecycle.onShutdown('close upstream pools', () => server.close());
+          lifecycle.onShutdown('flush the access log', flush);
+          send({ type: 'proxy:listening', port });
+          resolve();
+          return;
+        }
+        case 'proxy:config':
+          try {
+            proxy?.apply(message.config);
+          } catch (error) {
+            logger.error({ err: error }, 'worker could not apply the new config; keeping the old one');
+            send({ type: 'proxy:config-failed', message: (error as Error).message });
+          }
+          return;
+        case 'proxy:metrics':
+          send({
+            type: 'proxy:metrics',
+            id: message.id,
+            metrics: (await registry.getMetricsAsJSON()) as unknown as MetricSnapshot[],
+          });
+          return;
+        case 'proxy:shutdown':
+          void lifecycle.shutdown('primary asked');
+          return;
+      }
+    });
+  });
+}

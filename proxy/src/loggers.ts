@@ -1,0 +1,28 @@
+import { createLogger, type Logger } from '@sre-stack/runtime';
+import { type AccessLog, createAccessLog } from './telemetry/access-log.ts';
+import { LineBuffer } from './telemetry/line-buffer.ts';
+
+export interface Loggers {
+  logger: Logger;
+  /** The access log: the same format and stream, written in batches (see telemetry/line-buffer.ts). */
+  accessLog: AccessLog;
+  flush(): void;
+}
+
+let logsExported = false;
+
+/** Whether log records also leave over OTLP; set once at startup from the telemetry bootstrap. */
+export function setLogsExported(on: boolean): void {
+  logsExported = on;
+}
+
+export function createLoggers(): Loggers {
+  const logger = createLogger({ service: 'proxy' });
+  const sink = new LineBuffer(1);
+  const pinoAccess = createLogger({
+    service: 'proxy',
+    destination: sink as unknown as NodeJS.WritableStream,
+  });
+  const accessLog = createAccessLog({ logger: pinoAccess, sink, logsExported, service: 'proxy' });
+  return { logger, accessLog, flush: () => sink.flushSync() };
+}

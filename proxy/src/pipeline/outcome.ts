@@ -1,0 +1,84 @@
+// What a pipeline step hands back up the chain. Nothing is written to the client until the outermost
+// layer commits an outcome, which is what lets the retry policy throw an upstream answer away.
+
+/** The policy or condition that decided a request's answer, as the access log reports it. */
+export type DecidedBy =
+  | 'upstream'
+  | 'retry'
+  | 'timeout'
+  | 'circuit_breaker'
+  | 'rate_limit'
+  | 'static'
+  | 'no_route'
+  | 'no_upstream'
+  | 'client_abort'
+  | 'error';
+
+/** Why an attempt produced no response. */
+export type FailureKind =
+  | 'connect_failure'
+  | 'reset'
+  | 'per_try_timeout'
+  | 'deadline'
+  | 'client_abort'
+  | 'error';
+
+export type UpstreamHeaders = Record<string, string | string[] | undefined>;
+
+/** An upstream response whose head has arrived; its body waits until it is committed or discarded. */
+export interface PendingResponse {
+  readonly status: number;
+  readonly headers: UpstreamHeaders;
+  /** Milliseconds from the attempt's start to the response head. */
+  readonly serviceTimeMs: number;
+  /** Writes the head and streams the body to the client. */
+  commit(status: number, head: string[]): void;
+  /** Drops the response (a retry will replace it). */
+  discard(): void;
+}
+
+export interface ResponseOutcome {
+  kind: 'response';
+  status: number;
+  headers: UpstreamHeaders;
+  response: PendingResponse;
+}
+
+export interface LocalOutcome {
+  kind: 'local';
+  status: number;
+  body: string;
+  contentType?: string;
+  /** Extra headers as a flat list: name, value, name, value. */
+  headers?: string[];
+  decidedBy: DecidedBy;
+}
+
+export interface FailureOutcome {
+  kind: 'failure';
+  failure: FailureKind;
+  /** Said in the 502/504 body and the access log. */
+  message: string;
+}
+
+export type Outcome = ResponseOutcome | LocalOutcome | FailureOutcome;
+
+export function local(status: number, body: string, decidedBy: DecidedBy, headers?: string[]): LocalOutcome {
+  return { kind: 'local', status, body, decidedBy, headers };
+}
+
+export function failure(kind: FailureKind, message: string): FailureOutcome {
+  return { kind: 'failure', failure: kind, message };
+}
+
+/** Throws an outcome away: a pending upstream body is drained or aborted. */
+export function discardOutcome(outcome: Outcome): void {
+  if (outcome.kind === 'response') outcome.response.discard();
+}
+
+/** Whether an outcome counts against an upstream: a 5xx answer or a transport failure. */
+export function isUpstreamFailure(outcome: Outcome): boolean | null {
+  if (outcome.kind === 'response') return outcome.status >= 500;
+  if (outcome.kind === 'failure') return outcome.failure === 'client_abort' ? null : true;
+  return null;
+}

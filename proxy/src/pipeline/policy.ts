@@ -1,0 +1,60 @@
+// The contract every policy module fulfils. A policy is a folder under src/policies/ exporting a
+// PolicyDefinition; the registry (policies/index.ts) lists them, the config schema takes each one's
+// `schema` as the section `policies.<key>` of a route, and the pipeline orders them by `order`.
+// Adding a policy touches neither the others nor the server.
+import type { Logger } from '@sre-stack/runtime';
+import type { z } from 'zod';
+import type { Clock } from '../clock.ts';
+import type { Exchange } from './exchange.ts';
+import type { Outcome } from './outcome.ts';
+import type { Next, Target, TargetGate } from './types.ts';
+
+export interface PolicyContext {
+  /** The route's name: the `route` label of the policy's metrics. */
+  route: string;
+  /** The route's upstream targets (empty for static routes). */
+  targets: readonly Target[];
+  clock: Clock;
+  logger: Logger;
+  /** Serving processes sharing the load; limits that must hold for the whole proxy divide by it. */
+  workers: number;
+  random: () => number;
+}
+
+export interface Policy {
+  /** Wraps the rest of the pipeline for one request. */
+  handle?(exchange: Exchange, next: Next): Promise<Outcome>;
+  /** Admits attempts per target; consulted by the balancer. */
+  gate?: TargetGate;
+  /** Stops timers when a reload replaces the policy. */
+  dispose?(): void;
+}
+
+export interface PolicyDefinition<S extends z.ZodType = z.ZodType> {
+  /** The config section under `policies`, e.g. `retry`. */
+  key: string;
+  /** Position in the pipeline, outermost first: rate limit 100, timeout 150, circuit breaker 200, retry 300. */
+  order: number;
+  schema: S;
+  /** When set, the policy is on for every route, with this (input) config unless the route sets its own. */
+  defaultConfig?: z.input<S>;
+  create(config: z.output<S>, context: PolicyContext): Policy;
+}
+
+/** Keeps the config type of each definition while the registry holds them as one list. */
+export function definePolicy<S extends z.ZodType>(definition: PolicyDefinition<S>): PolicyDefinition<S> {
+  return definition;
+}
+
+/** Composes the handle() steps around the final step (balancer and upstream), outermost first. */
+export function compose(policies: readonly Policy[], last: Next): Next {
+  let next = last;
+  for (let index = policies.length - 1; index >= 0; index--) {
+    const policy = policies[index] as Policy;
+    const handle = policy.handle;
+    if (!handle) continue;
+    const inner = next;
+    next = (exchange) => handle.call(policy, exchange, inner);
+  }
+  return next;
+}

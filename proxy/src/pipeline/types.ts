@@ -1,0 +1,77 @@
+// The shapes the pipeline's parts share. Kept apart from their implementations so that a policy depends
+// on these interfaces only, never on another policy or on the server.
+import type { Dispatcher } from 'undici';
+import type { RouteMetrics, TargetMetrics } from '../telemetry/metrics.ts';
+import type { Exchange } from './exchange.ts';
+import type { LocalOutcome, Outcome } from './outcome.ts';
+
+/** The rest of the pipeline, as seen from one step. */
+export type Next = (exchange: Exchange) => Promise<Outcome>;
+
+/** One upstream address in a group, with its connection pool. */
+export interface Target {
+  /** The origin, e.g. http://10.0.0.5:8080; also the `target` metric label. */
+  readonly origin: string;
+  readonly hostname: string;
+  readonly port: number;
+  readonly weight: number;
+  readonly pool: Dispatcher;
+  readonly metrics: TargetMetrics;
+  /** Attempts in flight to this target on this route (least-request balancing). */
+  active: number;
+}
+
+/**
+ * Admission of one attempt to one target, consulted by the balancer. The per-target circuit breaker is
+ * one; the balancer knows only this interface.
+ */
+export interface TargetGate {
+  /** Claims passage for one attempt; null when the target must be skipped. */
+  acquire(target: Target): number | null;
+  /** Reports the attempt's outcome with the permit acquire() gave. */
+  release(target: Target, permit: number, outcome: Outcome): void;
+  /** The answer when no target of the group was admitted. */
+  rejection(exchange: Exchange): LocalOutcome;
+}
+
+export interface UpstreamGroup {
+  readonly name: string;
+  readonly targets: readonly Target[];
+  /** The next target for an attempt, skipping `avoid` (the previous try) when another one exists. */
+  pick(exchange: Exchange, avoid: Target | undefined): Target;
+  /** Milliseconds between body chunks before the stream is given up. */
+  readonly idleTimeoutMs: number;
+}
+
+export interface StaticResponse {
+  status: number;
+  body: string;
+  contentType: string;
+  headers: string[];
+}
+
+export interface Rewrite {
+  host?: string;
+  stripPrefix?: string;
+  addPrefix?: string;
+  /** name, value pairs set on the upstream request (lowercase names). */
+  setRequestHeaders: string[];
+  removeRequestHeaders: Set<string>;
+  setResponseHeaders: string[];
+  removeResponseHeaders: Set<string>;
+}
+
+export interface CompiledRoute {
+  readonly name: string;
+  /** What http.route reports: the match pattern, or the name. */
+  readonly template: string;
+  readonly staticResponse?: StaticResponse;
+  readonly upstream?: UpstreamGroup;
+  readonly rewrite?: Rewrite;
+  readonly gates: readonly TargetGate[];
+  readonly metrics: RouteMetrics;
+  /** The composed policies, ending in the balancer and the upstream. */
+  run: Next;
+  /** Requests in flight on this route (the retry budget's base). */
+  active: number;
+}

@@ -1,0 +1,42 @@
+// Buckets by key (client IP, a header's value), bounded: full buckets are idle and are dropped on a
+// periodic sweep; past `maxKeys`, the oldest key is evicted (its client starts over with a full bucket).
+import { TokenBucket } from './token-bucket.ts';
+
+export class KeyedBuckets {
+  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly capacity: number;
+  private readonly windowMs: number;
+  private readonly maxKeys: number;
+  private nextSweep: number;
+
+  constructor(capacity: number, windowMs: number, maxKeys: number, now: number) {
+    this.capacity = capacity;
+    this.windowMs = windowMs;
+    this.maxKeys = maxKeys;
+    this.nextSweep = now + windowMs;
+  }
+
+  get(key: string, now: number): TokenBucket {
+    if (now >= this.nextSweep) this.sweep(now);
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      if (this.buckets.size >= this.maxKeys) this.sweep(now);
+      if (this.buckets.size >= this.maxKeys) {
+        const oldest = this.buckets.keys().next().value;
+        if (oldest !== undefined) this.buckets.delete(oldest);
+      }
+      bucket = new TokenBucket(this.capacity, this.windowMs, now);
+      this.buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  private sweep(now: number): void {
+    this.nextSweep = now + this.windowMs;
+    for (const [key, bucket] of this.buckets) if (bucket.isFull(now)) this.buckets.delete(key);
+  }
+}

@@ -1,0 +1,91 @@
+// The serving listener's request handler: route, run the route's pipeline, commit the outcome, and
+// when the response is over (or the client left) record metrics, end the span and log the request.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '@sre-stack/runtime';
+import { upstreamRequestHeaders } from '../http/upstream-headers.ts';
+import { Exchange } from '../pipeline/exchange.ts';
+import { local } from '../pipeline/outcome.ts';
+import { type RoutingTable, rewritePath } from '../route/compile.ts';
+import { pathOf } from '../route/matcher.ts';
+import type { AccessLog } from '../telemetry/access-log.ts';
+import { RouteMetrics } from '../telemetry/metrics.ts';
+import { endSpan } from '../telemetry/tracing.ts';
+import { commit, type ResponseOptions } from './respond.ts';
+
+export interface ServingState extends ResponseOptions {
+  table: RoutingTable;
+  accessLog: AccessLog | undefined;
+  logger: Logger;
+}
+
+let noRouteMetrics: RouteMetrics | undefined;
+
+export function createRequestHandler(
+  state: ServingState,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    let url = req.url ?? '/';
+    if (url.charCodeAt(0) !== 47 /* / */) url = originForm(url);
+    const path = pathOf(url);
+    const route = state.table.match(req.method ?? 'GET', path, req);
+    const exchange = new Exchange(req, res, route, path, url);
+    res.once('close', () => finish(exchange, state));
+    if (route === undefined) {
+      commit(exchange, local(404, `no route matches ${exchange.method} ${path}\n`, 'no_route'), state);
+      return;
+    }
+    route.active++;
+    route.metrics.inFlight.inc();
+    if (route.upstream) {
+      exchange.upstreamPath = rewritePath(url, route.rewrite);
+      exchange.upstreamHeaders = upstreamRequestHeaders(exchange, route.rewrite);
+    }
+    route.run(exchange).then(
+      (outcome) => commit(exchange, outcome, state),
+      (error: unknown) => {
+        state.logger.error({ err: error, route: route.name }, 'request pipeline failed');
+        if (!res.headersSent) commit(exchange, local(500, 'internal proxy error\n', 'error'), state);
+        else res.destroy();
+      },
+    );
+  };
+}
+
+/** An absolute-form request target (GET http://host/path) reduced to the path and query. */
+function originForm(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return parsed.pathname + parsed.search;
+  } catch {
+    return url;
+  }
+}
+
+function finish(exchange: Exchange, state: ServingState): void {
+  if (exchange.finished) return;
+  exchange.finished = true;
+  const res = exchange.res;
+  if (!res.writableFinished && !exchange.truncated) {
+    // The client left before the whole response went out: stop whatever is still running for it.
+    exchange.clientLeft();
+    exchange.status = 499;
+    exchange.decidedBy = 'client_abort';
+  }
+  const durationMs = performance.now() - exchange.startedAt;
+  const route = exchange.route;
+  noRouteMetrics ??= new RouteMetrics('no_route');
+  const metrics = route ? route.metrics : noRouteMetrics;
+  if (route) {
+    route.active--;
+    metrics.inFlight.dec();
+  }
+  metrics.requests(exchange.method, exchange.status).inc();
+  metrics.duration.observe(durationMs / 1000, exchange.traceId);
+  const span = exchange.span;
+  if (span.isRecording()) {
+    span.setAttribute('proxy.decided_by', exchange.decidedBy);
+    span.setAttribute('proxy.attempts', exchange.attempts);
+  }
+  endSpan(span, exchange.status, exchange.status === 499 ? 'client_abort' : undefined, true);
+  state.accessLog?.write(exchange, durationMs);
+}

@@ -1,0 +1,81 @@
+// Commits an outcome to the client: the upstream's response streamed through, or a local answer with a
+// body that says what happened. This is the only place a response head is written.
+import { STATUS_CODES } from 'node:http';
+import { appendProxyHeaders, downstreamResponseHead } from '../http/upstream-headers.ts';
+import type { Exchange } from '../pipeline/exchange.ts';
+import { type DecidedBy, discardOutcome, type FailureOutcome, type Outcome } from '../pipeline/outcome.ts';
+
+export interface ResponseOptions {
+  /** Whether the server is draining: responses then close their connections. */
+  draining(): boolean;
+}
+
+export function commit(exchange: Exchange, outcome: Outcome, options: ResponseOptions): void {
+  if (exchange.clientGone || exchange.res.destroyed) {
+    discardOutcome(outcome);
+    return;
+  }
+  switch (outcome.kind) {
+    case 'response': {
+      exchange.status = outcome.status;
+      exchange.decidedBy = exchange.attempts > 1 ? 'retry' : 'upstream';
+      exchange.serviceTimeMs = outcome.response.serviceTimeMs;
+      outcome.response.commit(
+        outcome.status,
+        downstreamResponseHead(exchange, outcome.headers, options.draining()),
+      );
+      return;
+    }
+    case 'local':
+      respondLocally(
+        exchange,
+        outcome.status,
+        outcome.body,
+        outcome.decidedBy,
+        options,
+        outcome.headers,
+        outcome.contentType,
+      );
+      return;
+    case 'failure': {
+      const { status, decidedBy, body } = describeFailure(exchange, outcome);
+      exchange.detail ??= outcome.message;
+      respondLocally(exchange, status, body, decidedBy, options);
+      return;
+    }
+  }
+}
+
+export function respondLocally(
+  exchange: Exchange,
+  status: number,
+  body: string,
+  decidedBy: DecidedBy,
+  options: ResponseOptions,
+  headers?: string[],
+  contentType = 'text/plain; charset=utf-8',
+): void {
+  exchange.status = status;
+  exchange.decidedBy = decidedBy;
+  const head = ['content-type', contentType, 'content-length', String(Buffer.byteLength(body))];
+  if (headers) for (const item of headers) head.push(item);
+  appendProxyHeaders(exchange, head, options.draining());
+  exchange.res.writeHead(status, head);
+  exchange.res.end(body);
+}
+
+/** 502 for transport failures, 504 for timeouts; the body names the route, the target and the tries. */
+function describeFailure(
+  exchange: Exchange,
+  outcome: FailureOutcome,
+): { status: number; decidedBy: DecidedBy; body: string } {
+  const route = exchange.route?.name ?? 'no_route';
+  const tries = `${exchange.attempts} ${exchange.attempts === 1 ? 'try' : 'tries'}`;
+  const target = exchange.target?.origin ?? 'the upstream';
+  const timedOut = outcome.failure === 'deadline' || outcome.failure === 'per_try_timeout';
+  const status = timedOut ? 504 : 502;
+  const decidedBy: DecidedBy = timedOut ? 'timeout' : exchange.attempts > 1 ? 'retry' : 'upstream';
+  const what = timedOut ? `${target} did not answer in time` : `could not get a response from ${target}`;
+  const body = `${status} ${STATUS_CODES[status]}: ${what} (${outcome.message}; route ${route}, ${tries})\n`;
+  return { status, decidedBy, body };
+}

@@ -1,0 +1,124 @@
+// One JSON line per request: who asked what, where it went, how many tries, what came back, how long it
+// took and which policy decided the answer. The line is the runtime logger's format (level, time,
+// service, fields, msg). At thousands of requests a second pino's generic serializer is a visible cost,
+// so the usual case (JSON to stdout, no OTLP log export) writes the fixed shape directly; pretty output
+// and OTLP export go through pino, inside the request's span so the record carries its trace context.
+import { context, trace } from '@opentelemetry/api';
+import type { Logger } from '@sre-stack/runtime';
+import type { Exchange } from '../pipeline/exchange.ts';
+import type { LineBuffer } from './line-buffer.ts';
+
+export interface AccessLogEntry {
+  trace_id: string;
+  span_id: string;
+  route: string;
+  method: string;
+  path: string;
+  host?: string;
+  client_ip: string;
+  status: number;
+  duration_ms: number;
+  upstream?: string;
+  target?: string;
+  attempts: number;
+  decided_by: string;
+  retry_reasons?: string[];
+  upstream_service_time_ms?: number;
+  user_agent?: string;
+  detail?: string;
+}
+
+export function accessLogEntry(exchange: Exchange, durationMs: number): AccessLogEntry {
+  const spanContext = exchange.span.spanContext();
+  const headers = exchange.req.headers;
+  return {
+    trace_id: spanContext.traceId,
+    span_id: spanContext.spanId,
+    route: exchange.route?.name ?? 'no_route',
+    method: exchange.method,
+    path: exchange.path,
+    host: headers.host,
+    client_ip: exchange.clientIp,
+    status: exchange.status,
+    duration_ms: round(durationMs),
+    upstream: exchange.route?.upstream?.name,
+    target: exchange.target?.origin,
+    attempts: exchange.attempts,
+    decided_by: exchange.decidedBy,
+    retry_reasons: exchange.retryReasons,
+    upstream_service_time_ms: exchange.serviceTimeMs >= 0 ? round(exchange.serviceTimeMs) : undefined,
+    user_agent: headers['user-agent'],
+    detail: exchange.detail,
+  };
+}
+
+export interface AccessLog {
+  write(exchange: Exchange, durationMs: number): void;
+}
+
+export interface AccessLogOptions {
+  logger: Logger;
+  /** Where the direct writer puts lines; without it, every line goes through pino. */
+  sink?: LineBuffer;
+  /** Log records also leave over OTLP (they then need pino and an active span). */
+  logsExported: boolean;
+  service: string;
+}
+
+export function createAccessLog(options: AccessLogOptions): AccessLog {
+  const { logger, sink } = options;
+  const format = process.env.LOG_FORMAT ?? 'json';
+  if (sink && format === 'json' && !options.logsExported) {
+    const enabled = logger.isLevelEnabled('info');
+    const prefix = `{"level":"info","time":"`;
+    const service = `","service":${JSON.stringify(options.service)}`;
+    return {
+      write(exchange, durationMs) {
+        if (enabled)
+          sink.write(
+            `${prefix}${isoNow()}${service}${fields(accessLogEntry(exchange, durationMs))},"msg":"request"}\n`,
+          );
+      },
+    };
+  }
+  return {
+    write(exchange, durationMs) {
+      const entry = accessLogEntry(exchange, durationMs);
+      if (options.logsExported) {
+        context.with(trace.setSpan(exchange.parentContext, exchange.span), () =>
+          logger.info(entry, 'request'),
+        );
+      } else {
+        logger.info(entry, 'request');
+      }
+    },
+  };
+}
+
+/** The entry as `,"key":value` pairs, undefined fields left out (as JSON.stringify does). */
+function fields(entry: AccessLogEntry): string {
+  let out = '';
+  for (const key in entry) {
+    const value = entry[key as keyof AccessLogEntry];
+    if (value === undefined) continue;
+    out += `,"${key}":${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
+  }
+  return out;
+}
+
+let lastMs = 0;
+let lastIso = '';
+
+/** ISO time, formatted at most once per millisecond. */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

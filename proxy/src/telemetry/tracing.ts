@@ -1,0 +1,131 @@
+// Spans made by hand: one SERVER span per request, one CLIENT span per upstream attempt. The generic
+// http/undici instrumentations are off for the proxy (see bin/proxy.ts): they would cost more per request
+// and could not say which attempt a span was. Context is never made active on the hot path; parents are
+// passed explicitly, and the attempt's traceparent is injected with the global propagator, so
+// OTEL_PROPAGATORS (b3, jaeger, ...) applies.
+import {
+  type Context,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapSetter,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
+
+const tracer = trace.getTracer('@sre-stack/proxy');
+
+/**
+ * Whether spans are recorded. With no exporter configured nothing would ever read a recorded span, so
+ * the proxy then only mints span contexts: ids for logs, exemplars and the upstream's traceparent, with
+ * the parent's sampling decision (or sampled, for a new trace), as the default parentbased sampler would.
+ */
+let recording = true;
+
+export function setSpanRecording(on: boolean): void {
+  recording = on;
+}
+
+const ID_BUFFER = Buffer.allocUnsafe(16);
+
+function randomId(bytes: 8 | 16): string {
+  for (let offset = 0; offset < bytes; offset += 4)
+    ID_BUFFER.writeUInt32BE((Math.random() * 2 ** 32) >>> 0, offset);
+  const id = ID_BUFFER.toString('hex', 0, bytes);
+  // All zeros is the invalid id.
+  return /^0+$/.test(id) ? randomId(bytes) : id;
+}
+
+function unrecordedSpan(parent: Context): Span {
+  const parentContext = trace.getSpanContext(parent);
+  const valid = parentContext !== undefined && isSpanContextValid(parentContext);
+  return trace.wrapSpanContext({
+    traceId: valid ? parentContext.traceId : randomId(16),
+    spanId: randomId(8),
+    traceFlags: valid ? parentContext.traceFlags : TraceFlags.SAMPLED,
+    traceState: valid ? parentContext.traceState : undefined,
+  });
+}
+
+const headerGetter = {
+  get(carrier: Record<string, string | string[] | undefined>, key: string) {
+    return carrier[key];
+  },
+  keys(carrier: Record<string, unknown>) {
+    return Object.keys(carrier);
+  },
+};
+
+const flatListSetter: TextMapSetter<string[]> = {
+  set(carrier, key, value) {
+    carrier.push(key, value);
+  },
+};
+
+let propagationFields: Set<string> | undefined;
+
+/** Headers the configured propagators own (traceparent, b3, uber-trace-id...): replaced, never forwarded. */
+export function isPropagationHeader(name: string): boolean {
+  propagationFields ??= new Set(propagation.fields().map((field) => field.toLowerCase()));
+  return propagationFields.has(name);
+}
+
+/** The caller's context (trace and baggage) from the request headers; the root context without one. */
+export function extractContext(headers: Record<string, string | string[] | undefined>): Context {
+  return propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+}
+
+export function startServerSpan(
+  parent: Context,
+  name: string,
+  attributes: Record<string, string | number>,
+): Span {
+  if (!recording) return unrecordedSpan(parent);
+  return tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+}
+
+export function startClientSpan(
+  parent: Context,
+  serverSpan: Span,
+  name: string,
+  attributes: Record<string, string | number>,
+): Span {
+  if (!recording) return unrecordedSpan(trace.setSpan(parent, serverSpan));
+  return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, trace.setSpan(parent, serverSpan));
+}
+
+/** Adds the propagation headers for `span` (and the caller's baggage) to a flat header list. */
+export function injectContext(parent: Context, span: Span, headers: string[]): void {
+  propagation.inject(trace.setSpan(parent, span), headers, flatListSetter);
+}
+
+/** The trace id when the span is sampled: what an exemplar links to. */
+export function sampledTraceId(span: Span): string | undefined {
+  const context = span.spanContext();
+  return (context.traceFlags & 1) === 1 ? context.traceId : undefined;
+}
+
+export function endSpan(
+  span: Span,
+  status: number | undefined,
+  errorType: string | undefined,
+  server: boolean,
+): void {
+  if (span.isRecording()) {
+    if (status !== undefined && status > 0) span.setAttribute('http.response.status_code', status);
+    // Server spans are errors only for 5xx; client spans for 4xx too (OTel HTTP semconv).
+    if (errorType !== undefined) {
+      span.setAttribute('error.type', errorType);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    } else if (status !== undefined && status >= (server ? 500 : 400)) {
+      span.setAttribute('error.type', String(status));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+  }
+  span.end();
+}
+
+export { type Context, ROOT_CONTEXT, type Span, trace };

@@ -1,0 +1,73 @@
+// The end of every pipeline: choose a target (asking the gates, e.g. per-target circuit breakers) and
+// make one attempt.
+import type { Exchange } from '../pipeline/exchange.ts';
+import { failure, local, type Outcome } from '../pipeline/outcome.ts';
+import type { Target, TargetGate } from '../pipeline/types.ts';
+import { Attempt } from './attempt.ts';
+
+export function forward(exchange: Exchange): Promise<Outcome> {
+  const route = exchange.route!;
+  const group = route.upstream!;
+  const targets = group.targets;
+  if (targets.length === 0) {
+    return Promise.resolve(
+      local(503, `route ${route.name}: upstream "${group.name}" has no targets`, 'no_upstream'),
+    );
+  }
+  if (exchange.remainingMs() <= 0) {
+    return Promise.resolve(
+      failure('deadline', `no response within the route's ${exchange.deadlineMs} ms deadline`),
+    );
+  }
+  const gates = route.gates;
+  let target = group.pick(exchange, exchange.target);
+  let permits: number[] | undefined;
+  if (gates.length > 0) {
+    const admitted = admit(gates, targets, target);
+    if (!admitted) return Promise.resolve((gates[0] as TargetGate).rejection(exchange));
+    target = admitted.target;
+    permits = admitted.permits;
+  }
+  exchange.attempts++;
+  exchange.target = target;
+  const attempt = new Attempt(exchange, target, exchange.attempts);
+  const pending = attempt.start(exchange.upstreamHeaders.slice());
+  if (permits === undefined) return pending;
+  const granted = permits;
+  const chosen = target;
+  return pending.then((outcome) => {
+    gates.forEach((gate, index) => {
+      gate.release(chosen, granted[index] as number, outcome);
+    });
+    return outcome;
+  });
+}
+
+/** The first target, starting at the balancer's pick, that every gate admits. */
+function admit(
+  gates: readonly TargetGate[],
+  targets: readonly Target[],
+  preferred: Target,
+): { target: Target; permits: number[] } | undefined {
+  const start = targets.indexOf(preferred);
+  for (let offset = 0; offset < targets.length; offset++) {
+    const target = targets[(start + offset) % targets.length] as Target;
+    const permits: number[] = [];
+    for (const gate of gates) {
+      const permit = gate.acquire(target);
+      if (permit === null) break;
+      permits.push(permit);
+    }
+    if (permits.length === gates.length) return { target, permits };
+    // A partial admission is handed back as if nothing happened.
+    permits.forEach((permit, index) => {
+      (gates[index] as TargetGate).release(target, permit, {
+        kind: 'local',
+        status: 0,
+        body: '',
+        decidedBy: 'error',
+      });
+    });
+  }
+  return undefined;
+}

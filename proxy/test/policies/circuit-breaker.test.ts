@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createLogger } from '@sre-stack/runtime';
+import type { Outcome } from '../../src/pipeline/outcome.ts';
+import type { PolicyContext } from '../../src/pipeline/policy.ts';
+import type { Target } from '../../src/pipeline/types.ts';
+import { CircuitBreaker, type CircuitState, PASS } from '../../src/policies/circuit-breaker/breaker.ts';
+import { circuitBreakerPolicy } from '../../src/policies/circuit-breaker/index.ts';
+import { fakeExchange } from '../helpers/exchange.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
+
+const settings = { consecutiveFailures: 3, openForMs: 10_000, trialTimeoutMs: 2_000 };
+
+function breaker(clock: FakeClock) {
+  const changes: string[] = [];
+  const instance = new CircuitBreaker(settings, clock, (to: CircuitState, from: CircuitState) =>
+    changes.push(`${from}->${to}`),
+  );
+  return { instance, changes };
+}
+
+function fail(instance: CircuitBreaker, times: number) {
+  for (let i = 0; i < times; i++) instance.release(instance.acquire() as number, false);
+}
+
+describe('circuit breaker state machine', () => {
+  it('opens after N consecutive failures; a success in between resets the count', () => {
+    const clock = new FakeClock();
+    const { instance, changes } = breaker(clock);
+    fail(instance, 2);
+    instance.release(instance.acquire() as number, true);
+    fail(instance, 2);
+    assert.equal(instance.state, 'closed');
+    fail(instance, 1);
+    assert.equal(instance.state, 'open');
+    assert.deepEqual(changes, ['closed->open']);
+    assert.equal(instance.acquire(), null, 'open refuses');
+    assert.equal(instance.retryAfterSeconds(), 10);
+    clock.advance(4_500);
+    assert.equal(instance.retryAfterSeconds(), 6, 'Retry-After counts down the open period');
+  });
+
+  it('half-opens after the open period and lets exactly one trial through', () => {
+    const clock = new FakeClock();
+    const { instance, changes } = breaker(clock);
+    fail(instance, 3);
+    clock.advance(9_999);
+    assert.equal(instance.state, 'open');
+    clock.advance(1);
+    assert.equal(instance.state, 'half_open');
+    const trial = instance.acquire();
+    assert.ok(trial !== null && trial !== PASS);
+    assert.equal(instance.acquire(), null, 'a second request waits for the trial');
+    instance.release(trial, true);
+    assert.equal(instance.state, 'closed');
+    assert.equal(instance.acquire(), PASS);
+    assert.deepEqual(changes, ['closed->open', 'open->half_open', 'half_open->closed']);
+  });
+
+  it('reopens for a full period when the trial fails', () => {
+    const clock = new FakeClock();
+    const { instance } = breaker(clock);
+    fail(instance, 3);
+    clock.advance(10_000);
+    instance.release(instance.acquire() as number, false);
+    assert.equal(instance.state, 'open');
+    clock.advance(9_000);
+    assert.equal(instance.state, 'open');
+    clock.advance(1_000);
+    assert.equal(instance.state, 'half_open');
+  });
+
+  it('reopens when the trial gives no verdict within its timeout, so a hung trial cannot wedge it', () => {
+    const clock = new FakeClock();
+    const { instance, changes } = breaker(clock);
+    fail(instance, 3);
+    clock.advance(10_000);
+    const trial = instance.acquire() as number;
+    clock.advance(2_000);
+    assert.equal(instance.state, 'open');
+    instance.release(trial, true);
+    assert.equal(instance.state, 'open', "the late trial's verdict is ignored");
+    assert.deepEqual(changes, ['closed->open', 'open->half_open', 'half_open->open']);
+  });
+
+  it('a trial whose client left gives no verdict: the next request becomes the trial', () => {
+    const clock = new FakeClock();
+    const { instance } = breaker(clock);
+    fail(instance, 3);
+    clock.advance(10_000);
+    instance.release(instance.acquire() as number, null);
+    assert.equal(instance.state, 'half_open');
+    assert.notEqual(instance.acquire(), null);
+  });
+
+  it('ignores verdicts of requests admitted before it opened', () => {
+    const clock = new FakeClock();
+    const { instance } = breaker(clock);
+    const early = instance.acquire() as number;
+    fail(instance, 3);
+    instance.release(early, true);
+    assert.equal(instance.state, 'open');
+  });
+});
+
+function context(clock: FakeClock, targets: Target[] = []): PolicyContext {
+  return {
+    route: 'api',
+    targets,
+    clock,
+    logger: createLogger({ service: 'test', level: 'silent' }),
+    workers: 1,
+    random: Math.random,
+  };
+}
+
+const upstreamAnswer = (status: number): Outcome => ({
+  kind: 'response',
+  status,
+  headers: {},
+  response: { status, headers: {}, serviceTimeMs: 1, commit() {}, discard() {} },
+});
+
+describe('circuit breaker policy', () => {
+  it('counts 5xx answers and transport failures per target; an open circuit refuses with 503 and Retry-After', () => {
+    const clock = new FakeClock();
+    const target = { origin: 'http://a:1' } as Target;
+    const config = circuitBreakerPolicy.schema.parse({ consecutiveFailures: 2, openFor: '5s' });
+    const policy = circuitBreakerPolicy.create(config, context(clock, [target]));
+    const gate = policy.gate!;
+    gate.release(target, gate.acquire(target) as number, upstreamAnswer(502));
+    gate.release(target, gate.acquire(target) as number, {
+      kind: 'failure',
+      failure: 'connect_failure',
+      message: 'refused',
+    });
+    assert.equal(gate.acquire(target), null);
+    const refused = gate.rejection(fakeExchange());
+    assert.equal(refused.status, 503);
+    assert.equal(refused.decidedBy, 'circuit_breaker');
+    assert.deepEqual(refused.headers, ['retry-after', '5']);
+    assert.match(refused.body, /http:\/\/a:1/);
+    clock.advance(5_000);
+    const trial = gate.acquire(target) as number;
+    assert.equal(gate.acquire(target), null, 'one trial at a time');
+    gate.release(target, trial, upstreamAnswer(200));
+    gate.release(target, gate.acquire(target) as number, upstreamAnswer(404));
+    assert.notEqual(gate.acquire(target), null, "4xx is the client's fault, not a failure");
+    policy.dispose?.();
+  });
+
+  it('does nothing on a static route', () => {
+    const policy = circuitBreakerPolicy.create(
+      circuitBreakerPolicy.schema.parse({}),
+      context(new FakeClock()),
+    );
+    assert.equal(policy.gate, undefined);
+    assert.equal(policy.handle, undefined);
+  });
+
+  it('per target when balancing: an open target is refused by its gate, the others still admit', () => {
+    const clock = new FakeClock();
+    const targets = ['http://a:1', 'http://b:1'].map((origin) => ({ origin }) as Target);
+    const config = circuitBreakerPolicy.schema.parse({ consecutiveFailures: 1 });
+    const policy = circuitBreakerPolicy.create(config, context(clock, targets));
+    assert.equal(policy.handle, undefined);
+    const gate = policy.gate!;
+    const [a, b] = targets as [Target, Target];
+    const permit = gate.acquire(a) as number;
+    gate.release(a, permit, { kind: 'failure', failure: 'reset', message: 'reset' });
+    assert.equal(gate.acquire(a), null);
+    assert.notEqual(gate.acquire(b), null);
+    const refusal = gate.rejection(fakeExchange());
+    assert.equal(refusal.status, 503);
+    assert.match(refusal.body, /every target/);
+    policy.dispose?.();
+  });
+});

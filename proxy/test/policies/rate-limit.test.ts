@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createLogger } from '@sre-stack/runtime';
+import type { LocalOutcome, Outcome } from '../../src/pipeline/outcome.ts';
+import type { PolicyContext } from '../../src/pipeline/policy.ts';
+import { policyHeader, sfString, stateHeader } from '../../src/policies/rate-limit/headers.ts';
+import { rateLimitPolicy } from '../../src/policies/rate-limit/index.ts';
+import { KeyedBuckets } from '../../src/policies/rate-limit/keyed-buckets.ts';
+import { TokenBucket } from '../../src/policies/rate-limit/token-bucket.ts';
+import { fakeExchange, statusOf } from '../helpers/exchange.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
+
+const ok: Outcome = { kind: 'local', status: 200, body: 'ok', decidedBy: 'static' };
+const next = () => Promise.resolve(ok);
+
+function context(clock: FakeClock, workers = 1): PolicyContext {
+  return {
+    route: 'api',
+    targets: [],
+    clock,
+    logger: createLogger({ service: 'test', level: 'silent' }),
+    workers,
+    random: Math.random,
+  };
+}
+
+function create(config: Record<string, unknown>, clock: FakeClock, workers = 1) {
+  const parsed = rateLimitPolicy.schema.parse(config);
+  return rateLimitPolicy.create(parsed, context(clock, workers));
+}
+
+describe('token bucket', () => {
+  it('allows a burst of capacity, then refills capacity per window, continuously', () => {
+    const bucket = new TokenBucket(3, 1000, 0);
+    assert.equal([1, 2, 3, 4].filter(() => bucket.take(0)).length, 3);
+    assert.equal(bucket.take(0), false);
+    assert.equal(bucket.msUntilToken(), 1000 / 3);
+    assert.equal(bucket.take(333), false);
+    assert.equal(bucket.take(334), true);
+    bucket.refill(10_000);
+    assert.equal(bucket.remaining, 3, 'never more than capacity');
+    assert.equal(bucket.isFull(10_000), true);
+  });
+});
+
+describe('keyed buckets', () => {
+  it('keeps one bucket per key and never more than maxKeys', () => {
+    const buckets = new KeyedBuckets(1, 1000, 2, 0);
+    assert.equal(buckets.get('a', 0).take(0), true);
+    assert.equal(buckets.get('a', 0).take(0), false);
+    assert.equal(buckets.get('b', 0).take(0), true);
+    buckets.get('c', 0);
+    assert.equal(buckets.size, 2, 'the oldest key was evicted');
+    assert.equal(buckets.get('a', 0).take(0), true, 'an evicted key starts over with a full bucket');
+  });
+
+  it('sweeps idle (full) buckets each window', () => {
+    const buckets = new KeyedBuckets(1, 1000, 100, 0);
+    for (let i = 0; i < 50; i++) buckets.get(`client${i}`, 0).take(0);
+    assert.equal(buckets.size, 50);
+    buckets.get('late', 5000);
+    assert.equal(buckets.size, 1);
+  });
+});
+
+describe('RateLimit headers', () => {
+  it('writes the IETF structured fields', () => {
+    assert.equal(policyHeader('api', 100, 60_000), '"api";q=100;w=60');
+    assert.equal(policyHeader('api', 5, 500), '"api";q=5;w=1', 'w is whole seconds, at least 1');
+    assert.equal(stateHeader(sfString('api'), 3, 1500), '"api";r=3;t=2');
+    assert.equal(sfString('a"b\\c'), '"a\\"b\\\\c"');
+  });
+});
+
+describe('rate limit policy', () => {
+  it('passes `capacity` requests, then answers 429 with Retry-After and RateLimit headers', async () => {
+    const clock = new FakeClock();
+    const policy = create({ capacity: 2, window: '1s' }, clock);
+    const first = fakeExchange();
+    assert.equal(statusOf(await policy.handle!(first, next)), 200);
+    assert.deepEqual(first.extraHeaders, ['ratelimit-policy', '"api";q=2;w=1', 'ratelimit', '"api";r=1;t=1']);
+    assert.equal(statusOf(await policy.handle!(fakeExchange(), next)), 200);
+    const refused = (await policy.handle!(fakeExchange(), next)) as LocalOutcome;
+    assert.equal(refused.status, 429);
+    assert.equal(refused.decidedBy, 'rate_limit');
+    const headers = Object.fromEntries(
+      (refused.headers ?? []).flatMap((value, index, list) =>
+        index % 2 === 0 ? [[value, list[index + 1]]] : [],
+      ),
+    );
+    assert.equal(headers['retry-after'], '1');
+    assert.equal(headers['ratelimit-policy'], '"api";q=2;w=1');
+    assert.equal(headers.ratelimit, '"api";r=0;t=1');
+    assert.match(refused.body, /at most 2 requests per 1 s/);
+    clock.advance(500);
+    assert.equal(
+      statusOf(await policy.handle!(fakeExchange(), next)),
+      200,
+      'half a window refills one token',
+    );
+  });
+
+  it('keys by client address when asked, so one client cannot starve another', async () => {
+    const clock = new FakeClock();
+    const policy = create({ capacity: 1, key: 'client_ip' }, clock);
+    assert.equal(statusOf(await policy.handle!(fakeExchange({ remoteAddress: '10.0.0.1' }), next)), 200);
+    assert.equal(statusOf(await policy.handle!(fakeExchange({ remoteAddress: '10.0.0.1' }), next)), 429);
+    assert.equal(statusOf(await policy.handle!(fakeExchange({ remoteAddress: '10.0.0.2' }), next)), 200);
+  });
+
+  it('keys by a header value; requests without the header share one bucket', async () => {
+    const clock = new FakeClock();
+    const policy = create({ capacity: 1, key: 'header:X-Api-Key' }, clock);
+    const withKey = (key?: string) => fakeExchange({ headers: key ? { 'x-api-key': key } : {} });
+    assert.equal(statusOf(await policy.handle!(withKey('a'), next)), 200);
+    assert.equal(statusOf(await policy.handle!(withKey('a'), next)), 429);
+    assert.equal(statusOf(await policy.handle!(withKey('b'), next)), 200);
+    assert.equal(statusOf(await policy.handle!(withKey(), next)), 200);
+    assert.equal(statusOf(await policy.handle!(withKey(), next)), 429);
+  });
+
+  it('only adds headers to 429s when headers is "rejections"', async () => {
+    const policy = create({ capacity: 5, headers: 'rejections' }, new FakeClock());
+    const exchange = fakeExchange();
+    await policy.handle!(exchange, next);
+    assert.equal(exchange.extraHeaders, undefined);
+  });
+
+  it('splits the quota between workers, so that the proxy as a whole keeps it', async () => {
+    const clock = new FakeClock();
+    const policy = create({ capacity: 10, window: '1s' }, clock, 2);
+    const results = [];
+    for (let i = 0; i < 6; i++) results.push(statusOf(await policy.handle!(fakeExchange(), next)));
+    assert.deepEqual(results, [200, 200, 200, 200, 200, 429]);
+    clock.advance(200);
+    assert.equal(
+      statusOf(await policy.handle!(fakeExchange(), next)),
+      200,
+      '5 per second per worker: one per 200 ms',
+    );
+  });
+
+  it('refuses bad config with a message', () => {
+    const result = rateLimitPolicy.schema.safeParse({ capacity: 0, key: 'cookie' });
+    assert.equal(result.success, false);
+    assert.match(JSON.stringify(result.error?.issues), /client_ip/);
+  });
+});

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createLogger } from '@sre-stack/runtime';
+import type { Outcome } from '../../src/pipeline/outcome.ts';
+import { timeoutPolicy } from '../../src/policies/timeout/index.ts';
+import { fakeExchange } from '../helpers/exchange.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
+
+const context = {
+  route: 'api',
+  targets: [],
+  clock: new FakeClock(),
+  logger: createLogger({ service: 'test', level: 'silent' }),
+  workers: 1,
+  random: Math.random,
+};
+const ok = () => Promise.resolve<Outcome>({ kind: 'local', status: 200, body: '', decidedBy: 'static' });
+
+describe('timeout policy', () => {
+  it('sets the deadline from the request start', async () => {
+    const policy = timeoutPolicy.create(timeoutPolicy.schema.parse('2s'), context);
+    const exchange = fakeExchange();
+    await policy.handle!(exchange, ok);
+    assert.equal(exchange.deadlineMs, 2000);
+    assert.equal(exchange.deadlineAt, exchange.startedAt + 2000);
+  });
+
+  it('"0s" disables it', () => {
+    const policy = timeoutPolicy.create(timeoutPolicy.schema.parse('0s'), context);
+    assert.equal(policy.handle, undefined);
+  });
+
+  it('is on by default for every route (15s)', () => {
+    assert.equal(timeoutPolicy.defaultConfig, '15s');
+  });
+});
