@@ -4,6 +4,7 @@
 // works when it is in place before node:http, undici and pino are loaded: the ESM pitfall that the
 // bin pattern avoids, and that the last case shows.
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
@@ -60,7 +61,7 @@ async function receiver(): Promise<OtlpReceiver> {
 }
 
 /** Runs a fixture bin, sends GET /start, scrapes /metrics, then stops it with SIGTERM. */
-async function runApp(bin: string, otel: Record<string, string>): Promise<Run> {
+async function runApp(bin: string, otel: Record<string, string>, stopTimeoutMs = 10_000): Promise<Run> {
   const app = startProcess(bin, { env: environment(otel) });
   children.push(app);
   const listening = await app.waitForLine((line) => line.msg === 'listening', 20_000);
@@ -70,7 +71,7 @@ async function runApp(bin: string, otel: Record<string, string>): Promise<Run> {
   const started = await app.waitForLine((line) => line.msg === 'start handled');
   const metricsText = await (await fetch(`http://127.0.0.1:${listening.metrics_port}/metrics`)).text();
   // The lifecycle flushes spans and log records before the process exits.
-  const exitCode = await app.stop('SIGTERM');
+  const exitCode = await app.stop('SIGTERM', stopTimeoutMs);
   return { done, started, metricsText, lines: app.lines, stderr: app.stderr, exitCode };
 }
 
@@ -189,6 +190,29 @@ describe('with no endpoint set', () => {
   });
 });
 
+describe('flushing at exit', () => {
+  test('a hung collector does not hold up exit: the flush is bounded', async () => {
+    // Accepts connections and never answers, like a collector behind a dead load balancer.
+    const sockets: Socket[] = [];
+    const hung = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`;
+      // The exporter alone would wait 10 s; without the bound, stop() would have to SIGKILL it at 8 s.
+      const run = await runApp(
+        TRACED_BIN,
+        { OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${url}/v1/logs` },
+        8000,
+      );
+      assert.equal(run.exitCode, 0);
+      assert.equal(run.lines.at(-1)?.msg, 'stopped');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => hung.close(resolve));
+    }
+  });
+});
+
 describe('OTEL_PROPAGATORS and samplers', () => {
   const cases: { propagators: string; present: string[]; absent: string[] }[] = [
     { propagators: 'b3', present: ['b3'], absent: ['traceparent', 'uber-trace-id'] },
@@ -228,6 +252,15 @@ describe('OTEL_PROPAGATORS and samplers', () => {
     assert.match(headersOf(run.done, 'undici').traceparent ?? '', /-00$/);
     assert.deepEqual(otlp.spans, []);
     assert.ok(!run.metricsText.includes('trace_id'), 'no exemplar pointing at a trace that was not kept');
+  });
+});
+
+describe('OTEL_NODE_DISABLED_INSTRUMENTATIONS', () => {
+  test('undici off: the server span and log correlation stay, outgoing calls carry no trace', async () => {
+    const run = await runApp(TRACED_BIN, { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'undici' });
+    assert.match(String(run.started.trace_id), VALID_TRACE_ID);
+    assert.equal(headersOf(run.done, 'undici').traceparent, undefined);
+    assert.equal(headersOf(run.done, 'fetch').traceparent, undefined);
   });
 });
 
