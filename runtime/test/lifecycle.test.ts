@@ -25,7 +25,7 @@ function capturedLogger() {
 // createLifecycle installs SIGTERM/SIGINT handlers on this very process. Each test removes the ones it
 // added, so that a Ctrl-C or the runner's own SIGTERM still ends the test process normally.
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
-let listenersBefore: Map<string, Function[]>;
+let listenersBefore: Map<string, ReturnType<typeof process.listeners>>;
 beforeEach(() => {
   listenersBefore = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
 });
