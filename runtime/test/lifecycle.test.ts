@@ -25,14 +25,14 @@ function capturedLogger() {
 // createLifecycle installs SIGTERM/SIGINT handlers on this very process. Each test removes the ones it
 // added, so that a Ctrl-C or the runner's own SIGTERM still ends the test process normally.
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
-let listenersBefore: Map<string, ReturnType<typeof process.listeners>>;
+let listenersBefore: Map<NodeJS.Signals, NodeJS.SignalsListener[]>;
 beforeEach(() => {
   listenersBefore = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
 });
 afterEach(() => {
   for (const signal of SIGNALS) {
     for (const listener of process.listeners(signal)) {
-      if (!listenersBefore.get(signal)?.includes(listener)) process.off(signal, listener as () => void);
+      if (!listenersBefore.get(signal)?.includes(listener)) process.off(signal, listener);
     }
   }
 });
@@ -182,7 +182,7 @@ describe('createLifecycle', () => {
       1,
     );
     // Call the handler directly: a real signal would also reach the test runner's own handlers.
-    (added[0] as (signal: string) => void)('SIGTERM');
+    added[0]?.('SIGTERM');
     assert.equal(lifecycle.stopping, true);
     assert.equal(await lifecycle.shutdown('ignored, already running'), 0);
     assert.equal(lines[0]?.reason, 'SIGTERM');
