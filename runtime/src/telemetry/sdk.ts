@@ -19,6 +19,20 @@ import { setActiveTelemetry, type TelemetryState, untracedPorts } from './state.
 const env = process.env;
 const has = (name: string) => Boolean(env[name]?.trim());
 
+/** The spec's batch settings (OTEL_BSP_* / OTEL_BLRP_*); the 3.x processors no longer read them. */
+function batchOptions(prefix: 'OTEL_BSP' | 'OTEL_BLRP') {
+  const read = (name: string) => {
+    const value = Number(env[`${prefix}_${name}`]);
+    return env[`${prefix}_${name}`]?.trim() && Number.isFinite(value) && value >= 0 ? value : undefined;
+  };
+  return {
+    scheduledDelayMillis: read('SCHEDULE_DELAY'),
+    exportTimeoutMillis: read('EXPORT_TIMEOUT'),
+    maxQueueSize: read('MAX_QUEUE_SIZE'),
+    maxExportBatchSize: read('MAX_EXPORT_BATCH_SIZE'),
+  };
+}
+
 /**
  * Traces go out when an OTLP endpoint is set (or an exporter named). Logs go out only with a logs
  * endpoint of their own, because the general endpoint is usually a trace backend (Tempo) that would
@@ -29,13 +43,23 @@ function spanProcessors(): { processors: SpanProcessor[]; exported: boolean } {
   const exporter = (env.OTEL_TRACES_EXPORTER ?? '').trim().toLowerCase();
   if (exporter === 'none') return { processors: [new NoopSpanProcessor()], exported: false };
   if (exporter === 'console')
-    return { processors: [new BatchSpanProcessor({ exporter: new ConsoleSpanExporter() })], exported: true };
+    return {
+      processors: [
+        new BatchSpanProcessor({ exporter: new ConsoleSpanExporter(), ...batchOptions('OTEL_BSP') }),
+      ],
+      exported: true,
+    };
   if (
     exporter === 'otlp' ||
     has('OTEL_EXPORTER_OTLP_ENDPOINT') ||
     has('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')
   ) {
-    return { processors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })], exported: true };
+    return {
+      processors: [
+        new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batchOptions('OTEL_BSP') }),
+      ],
+      exported: true,
+    };
   }
   return { processors: [new NoopSpanProcessor()], exported: false };
 }
@@ -44,7 +68,7 @@ function logProcessors(): LogRecordProcessor[] {
   const exporter = (env.OTEL_LOGS_EXPORTER ?? '').trim().toLowerCase();
   if (exporter === 'none') return [];
   if (exporter === 'otlp' || has('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT')) {
-    return [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter() })];
+    return [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter(), ...batchOptions('OTEL_BLRP') })];
   }
   return [];
 }
