@@ -106,6 +106,8 @@ describe('runner', () => {
     assert.equal(result.errorType, 'timeout');
     assert.equal(result.error, 'no complete response within 300ms');
     assert.ok(result.durationMs < 2500, `the run must end at the timeout, took ${result.durationMs}`);
+    assert.ok(result.phases.processing > 0, 'the time went into waiting for the answer');
+    assert.equal(result.phases.transfer, 0);
   });
 
   it('classifies a dropped connection as reset', async () => {

@@ -90,6 +90,8 @@ describe('https probes', () => {
   it('refuses an untrusted certificate as tls', { skip: !available && 'openssl not installed' }, async () => {
     const { result } = await run(probeDefinition({ name: 'untrusted', url }));
     assert.equal(result.errorType, 'tls', result.error);
+    assert.ok(result.phases.tls > 0, 'the failed handshake is where the time went');
+    assert.equal(result.phases.processing, 0);
   });
 
   it('trusts a CA file, times the handshake and reports the certificate expiry', {

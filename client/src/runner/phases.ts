@@ -2,7 +2,7 @@
 // events of the socket it opens; undici's `undici:client:sendHeaders` channel says when the request
 // went out on that socket. Because the connection belongs to this run only, every event is ours.
 import { subscribe } from 'node:diagnostics_channel';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { buildConnector } from 'undici';
 import { systemClock } from '../clock.ts';
@@ -28,6 +28,9 @@ export class PhaseRecorder {
   readonly marks: Partial<Record<Mark, number>> = {};
   /** The earliest certificate expiry seen on a TLS connection, in epoch seconds. */
   certificateExpiry?: number;
+  #tls = false;
+  #resolves = false;
+  #lookupFailed = false;
   readonly now: () => number;
 
   constructor(now: () => number = systemClock.now) {
@@ -43,13 +46,18 @@ export class PhaseRecorder {
   wrap(connector: Connector): Connector {
     return (options, callback) => {
       this.mark('start');
+      this.#tls = options.protocol === 'https:';
+      this.#resolves = isIP(options.hostname.replace(/^\[|\]$/g, '')) === 0;
       const socket = (connector as unknown as (...args: Parameters<Connector>) => Socket | undefined)(
         options,
         callback,
       );
       if (!socket) return;
       recorders.set(socket, this);
-      socket.once('lookup', () => this.mark('lookup'));
+      socket.once('lookup', (error: Error | null) => {
+        this.mark('lookup');
+        if (error) this.#lookupFailed = true;
+      });
       socket.once('connect', () => this.mark('connect'));
       socket.once('secureConnect', () => {
         this.mark('secureConnect');
@@ -60,17 +68,21 @@ export class PhaseRecorder {
     };
   }
 
-  /** Milliseconds per phase; a phase that did not happen (no DNS for an IP, no TLS for http) is 0. */
+  /**
+   * Milliseconds per phase; a phase that did not happen (no DNS for an IP, no TLS for http) is 0.
+   * When a run fails, the phase it failed in runs to the end: that is where the time went.
+   */
   phases(): Phases {
     const { start, lookup, connect, secureConnect, requestSent, firstByte, end } = this.marks;
     const span = (from: number | undefined, to: number | undefined) =>
       from !== undefined && to !== undefined ? round(Math.max(0, to - from)) : 0;
-    const connected = secureConnect ?? connect;
+    const connected = this.#tls ? secureConnect : connect;
+    // A name that never resolved (failed, or still resolving at the timeout) spent its time in DNS.
+    const stuckInDns = this.#resolves && (lookup === undefined || this.#lookupFailed);
     return {
-      resolve: span(start, lookup),
-      connect: span(lookup ?? start, connect),
-      tls: span(connect, secureConnect),
-      // Without a response (a timeout), processing runs to the end: that is where the time went.
+      resolve: span(start, stuckInDns ? end : lookup),
+      connect: stuckInDns ? 0 : span(lookup ?? start, connect ?? end),
+      tls: this.#tls ? span(connect, secureConnect ?? end) : 0,
       processing: span(requestSent ?? connected, firstByte ?? (connected === undefined ? undefined : end)),
       transfer: span(firstByte, end),
     };
