@@ -182,11 +182,9 @@ export const actionSchema = z
     name,
     ...timing,
     server: httpUrl.optional().meta({ description: 'Base URL for setStatus/chaosProfile/toggleFlaky.' }),
-    headers: headers
-      .optional()
-      .meta({
-        description: 'Headers for every request of this action, e.g. authorization for the admin token.',
-      }),
+    headers: headers.optional().meta({
+      description: 'Headers for every request of this action, e.g. authorization for the admin token.',
+    }),
     request: z
       .strictObject({ method, url: httpUrl, headers: headers.optional(), body: body.optional() })
       .optional()
