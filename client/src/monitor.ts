@@ -36,6 +36,7 @@ export class ProbeContext implements JobHandler {
 
   run(request: RequestSpec, plannedAt: number): Promise<RunResult> {
     const { logger, location, clock } = this.#monitor;
+    const { kind, name } = this.definition;
     return runDefinition(this.definition, {
       request,
       connector: this.#connector,
@@ -53,6 +54,10 @@ export class ProbeContext implements JobHandler {
           logTransition(logger, this.definition, transition, this.state, location);
         }
       },
+    }).catch((error: unknown) => {
+      // Failures of the target are results; this is a bug in the prober, and must not pass silently.
+      logger.error({ kind, [kind]: name, err: error }, `${kind} run crashed`);
+      throw error;
     });
   }
 
