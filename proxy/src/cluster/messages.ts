@@ -9,6 +9,8 @@ export type ToWorker =
   | { type: 'proxy:shutdown' };
 
 export type ToPrimary =
+  /** Sent once the worker listens for messages (the cluster's 'online' comes before that). */
+  | { type: 'proxy:ready' }
   | { type: 'proxy:listening'; port: number }
   | { type: 'proxy:metrics'; id: number; metrics: MetricSnapshot[] }
   | { type: 'proxy:config-failed'; message: string };

@@ -58,24 +58,27 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
     const worker = cluster.fork();
     workers.add(worker);
     return new Promise((resolve) => {
-      worker.on('online', () =>
-        worker.send({
-          type: 'proxy:start',
-          config: current ?? config,
-          // Once the first worker bound a port (0 picks one), the others and replacements share it.
-          port: servingPort ?? requestedPort,
-          host: config.listen.host,
-          workers: options.workers,
-        } satisfies ToWorker),
-      );
       worker.on('message', (message: unknown) => {
         if (!isMessage<ToPrimary>(message)) return;
-        if (message.type === 'proxy:listening') resolve(message.port);
+        if (message.type === 'proxy:ready') {
+          worker.send({
+            type: 'proxy:start',
+            config: current ?? config,
+            // The same port as requested (even 0): node:cluster shares one listener per requested address.
+            port: requestedPort,
+            host: config.listen.host,
+            workers: options.workers,
+          } satisfies ToWorker);
+        } else if (message.type === 'proxy:listening') resolve(message.port);
         else if (message.type === 'proxy:metrics') collect(message.id, message.metrics);
       });
       worker.on('exit', (code, signal) => {
         workers.delete(worker);
         if (lifecycle.stopping) return;
+        if (servingPort === undefined) {
+          logger.error({ worker: worker.id, code, signal }, 'a worker failed to start: giving up');
+          process.exit(1);
+        }
         logger.error({ worker: worker.id, code, signal }, 'worker died; starting another');
         setTimeout(() => void fork(), RESTART_DELAY_MS).unref();
       });
@@ -113,11 +116,9 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
   };
 
   cluster.setupPrimary({ silent: false });
-  servingPort = await fork();
-  const ports = await Promise.all(Array.from({ length: options.workers - 1 }, () => fork()));
-  if (ports.some((port) => port !== servingPort)) {
-    logger.warn({ ports: [servingPort, ...ports] }, 'workers bound different ports');
-  }
+  const ports = await Promise.all(Array.from({ length: options.workers }, () => fork()));
+  servingPort = ports[0] as number;
+  if (ports.some((port) => port !== servingPort)) logger.warn({ ports }, 'workers bound different ports');
   let draining = false;
   const admin = await startAdminServer({
     port: options.metricsPort ?? config.admin.port,

@@ -23,7 +23,13 @@ export function runWorker(): Promise<void> {
         case 'proxy:start': {
           proxy = new ProxyServer(message.config, { logger, accessLog, workers: message.workers });
           const server = proxy;
-          const port = await server.listen(message.port, message.host);
+          let port: number;
+          try {
+            port = await server.listen(message.port, message.host);
+          } catch (error) {
+            logger.error({ err: error }, 'worker cannot listen');
+            process.exit(1);
+          }
           untracedPorts.add(port);
           lifecycle.onShutdown('drain requests', (deadline) => server.drain(deadline));
           lifecycle.onShutdown('close upstream pools', () => server.close());
@@ -52,5 +58,6 @@ export function runWorker(): Promise<void> {
           return;
       }
     });
+    send({ type: 'proxy:ready' });
   });
 }

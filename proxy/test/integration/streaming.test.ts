@@ -1,0 +1,153 @@
+// Bodies stream through both ways without being held: 100 MB each way, generated and counted on the
+// fly, while the proxy's resident memory (from its own /metrics) stays flat. And a client that leaves
+// aborts the upstream request.
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { eventually } from '@sre-stack/runtime/testing';
+import {
+  accessLines,
+  type Proxy,
+  sample,
+  startProxy,
+  startUpstream,
+  type Upstream,
+} from '../helpers/proxy.ts';
+
+const MB = 1024 * 1024;
+const SIZE = 100 * MB;
+
+/** Samples the proxy's RSS while `work` runs; returns the peak growth over the value before it. */
+async function rssGrowth(proxy: Proxy, work: () => Promise<void>): Promise<number> {
+  const rss = async () => sample(await proxy.metrics(), 'process_resident_memory_bytes') ?? 0;
+  const before = await rss();
+  let peak = before;
+  let running = true;
+  const sampler = (async () => {
+    for (let i = 0; running && i < 600; i++) {
+      peak = Math.max(peak, await rss());
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  try {
+    await work();
+  } finally {
+    running = false;
+    await sampler;
+  }
+  peak = Math.max(peak, await rss());
+  return peak - before;
+}
+
+function generated(bytes: number): Readable {
+  const chunk = Buffer.alloc(64 * 1024, 'y');
+  let left = bytes;
+  return new Readable({
+    read() {
+      if (left <= 0) return void this.push(null);
+      const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+      left -= piece.length;
+      this.push(piece);
+    },
+  });
+}
+
+describe('streaming and aborts', () => {
+  let upstream: Upstream;
+  let proxy: Proxy;
+
+  before(async () => {
+    upstream = await startUpstream();
+    proxy = await startProxy(`
+routes:
+  - name: main
+    match: { pathPrefix: / }
+    upstream: { targets: [${upstream.url}] }
+    policies:
+      timeout: 60s
+      retry: { retries: 2 }
+      circuitBreaker: {}
+      rateLimit: { capacity: 1000 }
+`);
+    // Warm up: the first requests load code and grow the heap once.
+    for (let i = 0; i < 20; i++) await (await fetch(`${proxy.url}/stream?bytes=${MB}`)).arrayBuffer();
+  });
+
+  after(async () => {
+    await proxy?.stop();
+    await upstream?.stop();
+  });
+
+  it('streams a 100 MB response with flat memory', async (t) => {
+    let received = 0;
+    const growth = await rssGrowth(proxy, async () => {
+      const response = await fetch(`${proxy.url}/stream?bytes=${SIZE}`);
+      assert.equal(response.status, 200);
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>)
+        received += chunk.length;
+    });
+    assert.equal(received, SIZE);
+    t.diagnostic(`proxy RSS growth during the download: ${(growth / MB).toFixed(1)} MB`);
+    assert.ok(growth < 60 * MB, `RSS grew by ${(growth / MB).toFixed(1)} MB`);
+  });
+
+  it('streams a 100 MB upload with flat memory (not buffered: too big to retry)', async (t) => {
+    let answer = '';
+    const growth = await rssGrowth(proxy, async () => {
+      answer = await new Promise<string>((resolve, reject) => {
+        const req = request(
+          `${proxy.url}/upload`,
+          {
+            method: 'PUT',
+            headers: { 'content-length': String(SIZE), 'content-type': 'application/octet-stream' },
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk) => {
+              text += chunk;
+            });
+            res.on('end', () => resolve(text));
+          },
+        );
+        req.on('error', reject);
+        generated(SIZE).pipe(req);
+      });
+    });
+    assert.equal((JSON.parse(answer) as { bytes: number }).bytes, SIZE);
+    t.diagnostic(`proxy RSS growth during the upload: ${(growth / MB).toFixed(1)} MB`);
+    assert.ok(growth < 60 * MB, `RSS grew by ${(growth / MB).toFixed(1)} MB`);
+  });
+
+  it('a client that disconnects aborts the upstream request', async () => {
+    const req = request(`${proxy.url}/hang?key=left`);
+    req.on('error', () => {});
+    req.end();
+    await eventually(async () => assert.equal((await upstream.stats()).hits.left, 1));
+    req.destroy();
+    await eventually(async () => assert.equal((await upstream.stats()).aborts.left, 1));
+    const line = await eventually(() => {
+      const found = accessLines(proxy).find((entry) => entry.path === '/hang');
+      assert.ok(found);
+      return found;
+    });
+    assert.equal(line.status, 499);
+    assert.equal(line.decided_by, 'client_abort');
+  });
+
+  it('a client that disconnects mid-body aborts the upstream stream', async () => {
+    const req = request(`${proxy.url}/stream?bytes=${SIZE}&key=mid`);
+    req.on('error', () => {});
+    await new Promise<void>((resolve) => {
+      req.on('response', (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.end();
+    });
+    await eventually(async () => assert.equal((await upstream.stats()).aborts.mid, 1));
+  });
+});
