@@ -185,7 +185,8 @@ async function main(): Promise<void> {
     hue: 36,
     env: () => ({
       PROXY_CONFIG: process.env.PROXY_CONFIG ?? join(root, 'proxy', 'proxy.yaml'),
-      SERVER_URL: serverUrl,
+      // proxy.yaml routes to ${UPSTREAM_URL}.
+      UPSTREAM_URL: serverUrl,
     }),
   });
   const prober = await start({

@@ -187,6 +187,8 @@ describe('docker-compose.yml', () => {
     const proxy = compose.services.proxy;
     assert.ok(proxy?.volumes?.includes('./proxy:/config/proxy:ro'));
     assert.equal(proxy?.environment?.PROXY_CONFIG, '/config/proxy/proxy.yaml');
+    assert.ok(existsSync(repoPath('proxy/proxy.yaml')));
+    assert.equal(proxy?.environment?.UPSTREAM_URL, 'http://server:8080');
     for (const [service, file] of [
       ['prometheus', './prometheus:/etc/prometheus:ro'],
       ['loki', './loki/loki.yaml:/etc/loki/loki.yaml:ro'],

@@ -5,6 +5,7 @@ import { repoPath } from './helpers.ts';
 
 interface Target {
   expr?: string;
+  instant?: boolean;
   datasource?: { type?: string; uid?: string };
   refId?: string;
   queryType?: string;
@@ -38,6 +39,8 @@ export interface Query {
   panel: string;
   datasourceType: string;
   expr: string;
+  /** Grafana runs it at one instant (stats, tables) rather than over the time range. */
+  instant: boolean;
 }
 
 export function dashboardFiles(): string[] {
@@ -58,7 +61,13 @@ export function queriesOf(dashboard: Dashboard): Query[] {
   for (const panel of allPanels(dashboard.panels)) {
     for (const target of panel.targets ?? []) {
       const type = target.datasource?.type ?? panel.datasource?.type ?? '';
-      if (target.expr) queries.push({ panel: panel.title ?? '?', datasourceType: type, expr: target.expr });
+      if (target.expr)
+        queries.push({
+          panel: panel.title ?? '?',
+          datasourceType: type,
+          expr: target.expr,
+          instant: target.instant === true,
+        });
     }
   }
   for (const annotation of dashboard.annotations?.list ?? []) {
@@ -67,6 +76,7 @@ export function queriesOf(dashboard: Dashboard): Query[] {
         panel: `annotation ${annotation.name}`,
         datasourceType: annotation.datasource?.type ?? '',
         expr: annotation.expr,
+        instant: false,
       });
     }
   }

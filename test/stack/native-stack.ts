@@ -77,7 +77,9 @@ export async function startNativeStack(options: StackOptions): Promise<NativeSta
         PROXY_PORT: '0',
         PROXY_METRICS_PORT: '0',
         PROXY_CONFIG: proxyConfig,
-        SERVER_URL: serverUrl,
+        UPSTREAM_URL: serverUrl,
+        // One serving process: the machine has two cores and the tests run other things too.
+        PROXY_WORKERS: '1',
       },
     });
     started.push(proxyProcess);
