@@ -87,7 +87,12 @@ export function queriesOf(dashboard: Dashboard): Query[] {
     // label_values(metric, label) → the metric selector is what must exist.
     const match = text?.match(/^label_values\((.+),\s*[a-zA-Z_]+\)$/);
     if (match?.[1])
-      queries.push({ panel: `variable ${variable.name}`, datasourceType: 'prometheus', expr: match[1] });
+      queries.push({
+        panel: `variable ${variable.name}`,
+        datasourceType: 'prometheus',
+        expr: match[1],
+        instant: true,
+      });
   }
   return queries;
 }
