@@ -30,7 +30,7 @@ export async function startUpstream(name = 'upstream'): Promise<Upstream> {
   };
 }
 
-export interface Proxy {
+export interface RunningProxy {
   process: RunningProcess;
   port: number;
   metricsPort: number;
@@ -49,7 +49,7 @@ export interface ProxyOptions {
   args?: string[];
 }
 
-export async function startProxy(yaml: string, options: ProxyOptions = {}): Promise<Proxy> {
+export async function startProxy(yaml: string, options: ProxyOptions = {}): Promise<RunningProxy> {
   const directory = await mkdtemp(join(tmpdir(), 'proxy-test-'));
   const configFile = join(directory, 'proxy.yaml');
   await writeFile(configFile, yaml);
@@ -102,6 +102,6 @@ export function sample(page: string, name: string, labels: Record<string, string
 }
 
 /** Access log lines (msg "request") the proxy wrote so far. */
-export function accessLines(proxy: Proxy): Record<string, unknown>[] {
+export function accessLines(proxy: RunningProxy): Record<string, unknown>[] {
   return proxy.process.lines.filter((line) => line.msg === 'request');
 }

@@ -4,7 +4,13 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '@sre-stack/runtime/testing';
-import { accessLines, type Proxy, startProxy, startUpstream, type Upstream } from '../helpers/proxy.ts';
+import {
+  accessLines,
+  type RunningProxy,
+  startProxy,
+  startUpstream,
+  type Upstream,
+} from '../helpers/proxy.ts';
 
 /**
  * A raw HTTP/1.1 exchange, for what fetch would not send (hop-by-hop headers, smuggling attempts). The
@@ -26,7 +32,7 @@ function raw(port: number, text: string): Promise<string> {
 
 describe('forwarding', () => {
   let upstream: Upstream;
-  let proxy: Proxy;
+  let proxy: RunningProxy;
 
   before(async () => {
     upstream = await startUpstream('main');
@@ -78,7 +84,7 @@ routes:
         'X-Hop: must-go',
         'Keep-Alive: timeout=5',
         'TE: trailers',
-        'Proxy-Authorization: Basic abc',
+        'RunningProxy-Authorization: Basic abc',
         'Upgrade: websocket',
         'X-Forwarded-For: 203.0.113.7',
         'X-Forwarded-Proto: https',

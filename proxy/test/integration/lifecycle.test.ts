@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { eventually } from '@sre-stack/runtime/testing';
-import { PROXY_BIN, type Proxy, sample, startProxy, startUpstream, type Upstream } from '../helpers/proxy.ts';
+import {
+  PROXY_BIN,
+  type RunningProxy,
+  sample,
+  startProxy,
+  startUpstream,
+  type Upstream,
+} from '../helpers/proxy.ts';
 
 const run = promisify(execFile);
 
@@ -28,7 +35,7 @@ routes:
 describe('reload', () => {
   let a: Upstream;
   let b: Upstream;
-  let proxy: Proxy;
+  let proxy: RunningProxy;
 
   before(async () => {
     [a, b] = await Promise.all([startUpstream('a'), startUpstream('b')]);

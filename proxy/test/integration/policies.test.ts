@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { eventually } from '@sre-stack/runtime/testing';
 import {
   accessLines,
-  type Proxy,
+  type RunningProxy,
   sample,
   startProxy,
   startUpstream,
@@ -14,7 +14,7 @@ import {
 
 describe('policies', () => {
   let upstream: Upstream;
-  let proxy: Proxy;
+  let proxy: RunningProxy;
 
   before(async () => {
     upstream = await startUpstream('main');

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { eventually } from '@sre-stack/runtime/testing';
 import {
   accessLines,
-  type Proxy,
+  type RunningProxy,
   sample,
   startProxy,
   startUpstream,
@@ -19,7 +19,7 @@ const MB = 1024 * 1024;
 const SIZE = 100 * MB;
 
 /** Samples the proxy's RSS while `work` runs; returns the peak growth over the value before it. */
-async function rssGrowth(proxy: Proxy, work: () => Promise<void>): Promise<number> {
+async function rssGrowth(proxy: RunningProxy, work: () => Promise<void>): Promise<number> {
   const rss = async () => sample(await proxy.metrics(), 'process_resident_memory_bytes') ?? 0;
   const before = await rss();
   let peak = before;
@@ -55,7 +55,7 @@ function generated(bytes: number): Readable {
 
 describe('streaming and aborts', () => {
   let upstream: Upstream;
-  let proxy: Proxy;
+  let proxy: RunningProxy;
 
   before(async () => {
     upstream = await startUpstream();

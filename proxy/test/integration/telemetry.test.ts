@@ -4,7 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually, type OtlpReceiver, startOtlpReceiver } from '@sre-stack/runtime/testing';
-import { accessLines, type Proxy, startProxy, startUpstream, type Upstream } from '../helpers/proxy.ts';
+import {
+  accessLines,
+  type RunningProxy,
+  startProxy,
+  startUpstream,
+  type Upstream,
+} from '../helpers/proxy.ts';
 
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
@@ -25,7 +31,7 @@ interface Echo {
 describe('traces', () => {
   let receiver: OtlpReceiver;
   let upstream: Upstream;
-  let proxy: Proxy;
+  let proxy: RunningProxy;
 
   before(async () => {
     receiver = await startOtlpReceiver();
