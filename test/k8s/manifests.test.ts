@@ -31,6 +31,7 @@ const models: Record<string, new (data: never) => { validate(): void }> = {
 };
 
 const expectedKinds: Record<string, string[]> = {
+  base: ['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service'],
   demo: ['ConfigMap', 'Deployment', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'Service'],
   'prometheus-operator': [
     'ConfigMap',
@@ -107,17 +108,19 @@ function checkPrometheusRule(rule: K8sObject): void {
 }
 
 describe('deploy/k8s renders and validates', () => {
-  for (const overlay of overlays) {
-    describe(`overlays/${overlay}`, () => {
+  // The base too: it can be applied on its own, into a namespace of one's choice.
+  for (const folder of ['base', ...overlays.map((overlay) => `overlays/${overlay}`)]) {
+    const overlay = folder.replace('overlays/', '');
+    describe(folder, () => {
       it('renders with kubectl kustomize, with the expected kinds', (t) => {
         if (!requireKubectl(t)) return;
-        const kinds = [...new Set(render(`overlays/${overlay}`).map((object) => object.kind))].sort();
+        const kinds = [...new Set(render(folder).map((object) => object.kind))].sort();
         assert.deepEqual(kinds, expectedKinds[overlay]);
       });
 
       it('has only objects the Kubernetes schemas accept, with no unknown fields', (t) => {
         if (!requireKubectl(t)) return;
-        for (const object of render(`overlays/${overlay}`)) {
+        for (const object of render(folder)) {
           const key = `${object.apiVersion}/${object.kind}`;
           const where = `${object.kind} ${object.metadata.name}`;
           if (object.kind === 'ServiceMonitor') checkServiceMonitor(object);
@@ -135,17 +138,25 @@ describe('deploy/k8s renders and validates', () => {
         }
       });
 
-      it('puts everything in the sre-stack namespace', (t) => {
-        if (!requireKubectl(t)) return;
-        for (const object of render(`overlays/${overlay}`)) {
-          if (object.kind === 'Namespace') assert.equal(object.metadata.name, 'sre-stack');
-          else assert.equal(object.metadata.namespace, 'sre-stack', `${object.kind} ${object.metadata.name}`);
-        }
-      });
+      it(
+        folder === 'base' ? 'leaves the namespace to the user' : 'puts everything in the sre-stack namespace',
+        (t) => {
+          if (!requireKubectl(t)) return;
+          for (const object of render(folder)) {
+            if (folder === 'base') {
+              assert.equal(object.metadata.namespace, undefined);
+              continue;
+            }
+            if (object.kind === 'Namespace') assert.equal(object.metadata.name, 'sre-stack');
+            else
+              assert.equal(object.metadata.namespace, 'sre-stack', `${object.kind} ${object.metadata.name}`);
+          }
+        },
+      );
 
       it('refers only to ConfigMaps, pods and ports that exist', (t) => {
         if (!requireKubectl(t)) return;
-        const objects = render(`overlays/${overlay}`);
+        const objects = render(folder);
         const configMaps = new Set(ofKind(objects, 'ConfigMap').map((object) => object.metadata.name));
         for (const workload of ofKind(objects, 'Deployment')) {
           const pod = workload.spec.template.spec;

@@ -28,7 +28,7 @@ export interface Container {
   name: string;
   image: string;
   restartPolicy?: string;
-  ports?: { name?: string; containerPort: number }[];
+  ports?: { name?: string; containerPort: number; hostPort?: number }[];
   env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
   envFrom?: { configMapRef?: { name: string } }[];
   // biome-ignore lint/suspicious/noExplicitAny: probes, resources and the rest are checked by shape
