@@ -1,7 +1,7 @@
 import { CronJob } from 'cron';
 import type { Clock } from '../clock.ts';
 import { onCronSkip } from './cron-warnings.ts';
-import type { Ticker, TickerHooks } from './ticker.ts';
+import { EARLY_TOLERANCE_MS, type Ticker, type TickerHooks } from './ticker.ts';
 
 /** Cron runs a late tick at once if it is at most this late, and skips it (with a warning) beyond. */
 export const CRON_THRESHOLD_MS = 250;
@@ -72,9 +72,15 @@ export class CronTicker implements Ticker {
     this.#expected = this.#job.nextDate().toMillis();
     // Plans are wall-clock; the Clock may be finer-grained. Express the plan on the Clock's scale.
     const plannedAt = planned + this.#offsetMs + (this.#clock.now() - Date.now());
+    this.#runAt(plannedAt);
+  }
+
+  /** Node arms timers from the loop's cached time, so one may wake early under load: wait again. */
+  #runAt(plannedAt: number): void {
     const handle = this.#clock.setTimeout(
       () => {
         this.#pending.delete(handle);
+        if (this.#clock.now() < plannedAt - EARLY_TOLERANCE_MS) return this.#runAt(plannedAt);
         this.#hooks.onTick(plannedAt);
       },
       Math.max(0, plannedAt - this.#clock.now()),

@@ -1,8 +1,7 @@
 import type { Clock } from '../clock.ts';
-import type { Ticker, TickerHooks } from './ticker.ts';
+import { EARLY_TOLERANCE_MS, type Ticker, type TickerHooks } from './ticker.ts';
 
 /** A timer wakes up to this much before its deadline (libuv rounds to whole milliseconds). */
-const EARLY_TOLERANCE_MS = 1;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**

@@ -9,3 +9,6 @@ export interface TickerHooks {
   /** Planned instants that passed without a run (the process was stalled longer than a period). */
   onMissed(count: number): void;
 }
+
+/** A timer that wakes this much before its plan still counts as on time; earlier, it waits again. */
+export const EARLY_TOLERANCE_MS = 1;
