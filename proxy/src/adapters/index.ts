@@ -1,0 +1,66 @@
+// One schema for every format the proxy reads: it detects the format, validates the document against
+// that format's own schema (so errors name the keys the user wrote, at their line and column), and
+// translates it into the native config, which the native schema then validates and fills with defaults.
+// watchConfig and --check use it; the rest of the proxy only ever sees the native config.
+import { z } from 'zod';
+import { configSchema, type ProxyConfig } from '../config/schema.ts';
+import { type ConfigFormat, detectFormat, FORMAT_NAMES } from './detect.ts';
+import { lbSchema, lbToNative } from './lb.ts';
+import type { NativeInput } from './native-input.ts';
+import { rgateSchema, rgateToNative } from './rgate.ts';
+import { sidecarSchema, sidecarToNative } from './sidecar.ts';
+
+export { type ConfigFormat, detectFormat, FORMAT_NAMES } from './detect.ts';
+
+interface Adapter {
+  schema: z.ZodType;
+  toNative(config: never): NativeInput;
+}
+
+const ADAPTERS: Record<Exclude<ConfigFormat, 'native'>, Adapter> = {
+  sidecar: { schema: sidecarSchema, toNative: sidecarToNative },
+  rgate: { schema: rgateSchema, toNative: rgateToNative },
+  lb: { schema: lbSchema, toNative: lbToNative },
+};
+
+/** The schemas of the other formats, for editors (see schemas.ts). */
+export const formatSchemas = { sidecar: sidecarSchema, rgate: rgateSchema, lb: lbSchema };
+
+type IssueSink = { addIssue(issue: never): void };
+
+function forward(issues: readonly z.core.$ZodIssue[], context: IssueSink): void {
+  for (const issue of issues) context.addIssue(issue as never);
+}
+
+/** Validates a document of any format; the result is always the native config. */
+export const anyConfigSchema = z.unknown().transform((data, context): ProxyConfig => {
+  const format = detectFormat(data);
+  if (format === 'native') {
+    const result = configSchema.safeParse(data);
+    if (!result.success) {
+      forward(result.error.issues, context);
+      return z.NEVER;
+    }
+    return result.data;
+  }
+  const adapter = ADAPTERS[format];
+  const parsed = adapter.schema.safeParse(data);
+  if (!parsed.success) {
+    forward(parsed.error.issues, context);
+    return z.NEVER;
+  }
+  const native = configSchema.safeParse(adapter.toNative(parsed.data as never));
+  if (!native.success) {
+    // A translation the native schema refuses is the adapter's bug or a limit of the native format; say
+    // which, at the top of the file, since the user's keys are not where the problem is.
+    for (const issue of native.error.issues) {
+      context.addIssue({
+        code: 'custom',
+        path: [],
+        message: `read as ${FORMAT_NAMES[format]}, but its translation is refused at ${issue.path.join('.') || 'the top'}: ${issue.message}`,
+      });
+    }
+    return z.NEVER;
+  }
+  return native.data;
+});

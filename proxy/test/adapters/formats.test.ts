@@ -1,0 +1,178 @@
+// The seeds' config formats: detected without being told, read as written, translated onto the
+// proxy's own routes. The example files in examples/ are the seeds' own, verbatim.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { ConfigError, parseConfigText } from '@sre-stack/runtime';
+import { parse } from 'yaml';
+import { detectFormat } from '../../src/adapters/detect.ts';
+import { lbSchema, lbToNative } from '../../src/adapters/lb.ts';
+import { nameFromPath, uniqueNames } from '../../src/adapters/names.ts';
+import { rgateSchema, rgateToNative } from '../../src/adapters/rgate.ts';
+import { sidecarSchema, sidecarToNative } from '../../src/adapters/sidecar.ts';
+
+const example = (name: string) => readFileSync(new URL(`../../../examples/${name}`, import.meta.url), 'utf8');
+
+function errors(text: string, schema: Parameters<typeof parseConfigText>[2]): string[] {
+  try {
+    parseConfigText(text, 'f.yaml', schema);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message.split('\n');
+    throw error;
+  }
+  return [];
+}
+
+describe('format detection', () => {
+  it('tells the four formats apart by their keys', () => {
+    assert.equal(detectFormat(parse(example('sidecar.yaml'))), 'sidecar');
+    assert.equal(detectFormat(parse(example('rgate.yml'))), 'rgate');
+    assert.equal(detectFormat(parse(example('lb.yaml'))), 'lb');
+    assert.equal(detectFormat(parse(example('hello-sre.yaml'))), 'native');
+    assert.equal(
+      detectFormat(parse(readFileSync(new URL('../../proxy.yaml', import.meta.url), 'utf8'))),
+      'native',
+    );
+  });
+
+  it('reads a document with only a few keys the way its keys suggest', () => {
+    assert.equal(detectFormat({ routes: [{ path_prefix: '/a', backend: 'b' }] }), 'rgate');
+    assert.equal(detectFormat({ routes: [{ match: { pathPrefix: '/' } }] }), 'native');
+    assert.equal(detectFormat({ port: 80, metrics: {} }), 'sidecar');
+    assert.equal(detectFormat({}), 'native');
+    assert.equal(detectFormat('text'), 'native');
+    assert.equal(
+      detectFormat({ listen: {}, paths: [] }),
+      'native',
+      'a native key wins: its typo is reported as such',
+    );
+  });
+});
+
+describe('the ingress sidecar format (seed 000)', () => {
+  it('reads the seed file verbatim and maps every key', () => {
+    const config = parseConfigText(example('sidecar.yaml'), 'sidecar.yaml', sidecarSchema);
+    assert.deepEqual(sidecarToNative(config), {
+      listen: { port: 80 },
+      admin: { port: 9100, metricsPath: '/metrics' },
+      routes: [
+        {
+          name: 'foo',
+          match: { path: '/foo*', methods: ['GET'] },
+          upstream: { targets: ['http://127.0.0.1:8080'] },
+          policies: {
+            timeout: '1000ms',
+            retry: { retries: 3, on: ['5xx', 'connect-failure', 'reset'], methods: ['GET'] },
+            circuitBreaker: { consecutiveFailures: 3, openFor: '5000ms' },
+            rateLimit: { capacity: 5000, window: '5000ms', algorithm: 'fixed-window' },
+          },
+        },
+      ],
+    });
+  });
+
+  it('leaves out what a path does not set, and retries any idempotent method when no method is named', () => {
+    const config = parseConfigText(
+      'paths:\n  - path: /a\n    forwardPort: 9000\n    maxRetry: 1\n',
+      'f',
+      sidecarSchema,
+    );
+    const native = sidecarToNative(config);
+    assert.deepEqual(native.routes[0]?.match, { path: '/a' });
+    assert.deepEqual(native.routes[0]?.policies, {
+      retry: { retries: 1, on: ['5xx', 'connect-failure', 'reset'] },
+    });
+    assert.equal(native.listen, undefined);
+  });
+
+  it('reports unknown keys and bad durations where they are', () => {
+    const text = 'port: 80\npaths:\n  - path: /a\n    forwardPort: 9000\n    timeout: soon\n    retries: 2\n';
+    assert.deepEqual(errors(text, sidecarSchema), [
+      'f.yaml:5:14: paths[0].timeout: expected a Go duration such as "500ms", "1s" or "1m30s"',
+      'f.yaml:6:5: paths[0].retries: unknown field "retries"',
+    ]);
+  });
+});
+
+describe('the rgate format (seed 002)', () => {
+  it('reads the seed file (both blocks in one file) and maps routes, backends and the default', () => {
+    const config = parseConfigText(example('rgate.yml'), 'rgate.yml', rgateSchema);
+    const native = rgateToNative(config);
+    assert.deepEqual(native.stats, { path: '/stats' });
+    assert.deepEqual(native.upstreams, {
+      payment: {
+        discovery: { docker: { labels: ['app_name=payment', 'env=production'] } },
+        balancer: 'random',
+        unreachableStatus: 503,
+      },
+      orders: {
+        discovery: { docker: { labels: ['app_name=orders', 'env=production'] } },
+        balancer: 'random',
+        unreachableStatus: 503,
+      },
+    });
+    assert.deepEqual(
+      native.routes.map((route) => [
+        route.name,
+        route.match?.pathPrefix,
+        route.upstream,
+        route.static?.status,
+      ]),
+      [
+        ['payment', '/api/payment', 'payment', undefined],
+        ['orders', '/api/orders', 'orders', undefined],
+        ['default_response', undefined, undefined, 403],
+      ],
+    );
+    assert.equal(native.routes[2]?.static?.body, 'This is not reachable');
+    assert.deepEqual(native.routes[0]?.rewrite, { forwardedHeaders: ['for'] });
+  });
+
+  it('refuses a route to a backend that does not exist, and a label that is not key=value', () => {
+    const text =
+      'routes:\n  - path_prefix: /a\n    backend: nope\nbackends:\n  - name: b\n    match_labels: ["=x"]\n';
+    assert.deepEqual(errors(text, rgateSchema), [
+      'f.yaml:6:20: backends[0].match_labels[0]: expected a Docker label as key=value (or a bare key)',
+      'f.yaml:3:14: routes[0].backend: no backend named "nope" under backends (known: b)',
+    ]);
+  });
+});
+
+describe('the load-balancer format (seed 004)', () => {
+  it('maps services to host-matched routes over random balancing, with passive health on', () => {
+    const config = parseConfigText(example('lb.yaml'), 'lb.yaml', lbSchema);
+    assert.deepEqual(lbToNative(config), {
+      listen: { host: '127.0.0.1', port: 8080 },
+      routes: [
+        {
+          name: 'my-service',
+          match: { host: 'my-service.my-company.com' },
+          upstream: {
+            targets: ['http://127.0.0.1:9090', 'http://127.0.0.1:9091'],
+            balancer: 'random',
+            health: { passive: {} },
+          },
+          policies: { retry: { retries: 1, on: ['connect-failure'] } },
+        },
+      ],
+    });
+  });
+
+  it('binds every interface for an empty address, as the seed says for containers', () => {
+    const config = parseConfigText(
+      'proxy:\n  listen:\n    address: ""\n    port: 80\n  services: []\n',
+      'f',
+      lbSchema,
+    );
+    assert.deepEqual(lbToNative(config).listen, { port: 80 });
+  });
+});
+
+describe('route names from paths', () => {
+  it('are short, valid and unique', () => {
+    assert.equal(nameFromPath('/foo*'), 'foo');
+    assert.equal(nameFromPath('/*'), 'root');
+    assert.equal(nameFromPath('/api/v1/*'), 'api.v1');
+    assert.deepEqual(uniqueNames(['a', 'a', 'a-2', 'b']), ['a', 'a-2', 'a-2-2', 'b']);
+  });
+});
