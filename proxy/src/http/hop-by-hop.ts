@@ -20,7 +20,7 @@ export function isAlwaysHopByHop(name: string): boolean {
 
 /** The names a Connection header lists (lowercased), or null when it lists none beyond the usual. */
 export function connectionTokens(value: string | string[] | undefined): Set<string> | null {
-  if (value === undefined) return null;
+  if (value === undefined || value === 'keep-alive' || value === 'close') return null;
   const text = Array.isArray(value) ? value.join(',') : value;
   let tokens: Set<string> | null = null;
   for (const raw of text.split(',')) {

@@ -86,16 +86,20 @@ export class Exchange {
       headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0') ? req : null;
     this.parentContext = extractContext(headers);
     const template = route ? route.template : 'no_route';
-    this.span = startServerSpan(this.parentContext, `${this.method} ${template}`, {
-      'http.request.method': this.method,
-      'url.path': path,
-      'url.scheme': 'http',
-      'http.route': template,
-      'proxy.route': route ? route.name : 'no_route',
-      'client.address': this.clientIp,
-      'server.address': headers.host ?? '',
-      'network.protocol.version': req.httpVersion,
-    });
+    this.span = startServerSpan(
+      this.parentContext,
+      () => `${this.method} ${template}`,
+      () => ({
+        'http.request.method': this.method,
+        'url.path': path,
+        'url.scheme': 'http',
+        'http.route': template,
+        'proxy.route': route ? route.name : 'no_route',
+        'client.address': this.clientIp,
+        'server.address': headers.host ?? '',
+        'network.protocol.version': req.httpVersion,
+      }),
+    );
     this.traceId = sampledTraceId(this.span);
   }
 

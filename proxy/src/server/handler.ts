@@ -29,7 +29,7 @@ export function createRequestHandler(
     const path = pathOf(url);
     const route = state.table.match(req.method ?? 'GET', path, req);
     const exchange = new Exchange(req, res, route, path, url);
-    res.once('close', () => finish(exchange, state));
+    res.on('close', () => finish(exchange, state));
     if (route === undefined) {
       commit(exchange, local(404, `no route matches ${exchange.method} ${path}\n`, 'no_route'), state);
       return;

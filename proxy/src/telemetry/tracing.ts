@@ -78,23 +78,23 @@ export function extractContext(headers: Record<string, string | string[] | undef
   return propagation.extract(ROOT_CONTEXT, headers, headerGetter);
 }
 
-export function startServerSpan(
-  parent: Context,
-  name: string,
-  attributes: Record<string, string | number>,
-): Span {
+type Attributes = Record<string, string | number>;
+
+/** The attributes are only computed when the span is recorded. */
+export function startServerSpan(parent: Context, name: () => string, attributes: () => Attributes): Span {
   if (!recording) return unrecordedSpan(parent);
-  return tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+  return tracer.startSpan(name(), { kind: SpanKind.SERVER, attributes: attributes() }, parent);
 }
 
 export function startClientSpan(
   parent: Context,
   serverSpan: Span,
   name: string,
-  attributes: Record<string, string | number>,
+  attributes: () => Attributes,
 ): Span {
-  if (!recording) return unrecordedSpan(trace.setSpan(parent, serverSpan));
-  return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, trace.setSpan(parent, serverSpan));
+  const context = trace.setSpan(parent, serverSpan);
+  if (!recording) return unrecordedSpan(context);
+  return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes: attributes() }, context);
 }
 
 /** Adds the propagation headers for `span` (and the caller's baggage) to a flat header list. */

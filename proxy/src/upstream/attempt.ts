@@ -1,6 +1,7 @@
 // One try against one target: an undici dispatch handler. The promise from start() settles when the
-// response head arrives (or the try fails), before any byte reaches the client; the body then waits,
-// paused, until the pipeline commits it (stream to the client) or discards it (a retry replaces it).
+// response head arrives (or the try fails), before any byte reaches the client; the body then waits
+// (a bounded amount is kept) until the pipeline commits it (stream to the client) or discards it (a
+// retry replaces it).
 import type { Dispatcher } from 'undici';
 import type { Exchange } from '../pipeline/exchange.ts';
 import {
@@ -24,6 +25,8 @@ const SETTLED = 4; // failed or timed out before the head
 
 /** Bodies up to this size are read and dropped on discard, to keep the connection; larger ones abort it. */
 const DRAIN_LIMIT = 64 * 1024;
+/** Body bytes kept while a head waits for its commit before the parser is paused. */
+const EARLY_LIMIT = 256 * 1024;
 
 class AbortedByProxy extends Error {
   readonly kind: FailureKind;
@@ -41,6 +44,8 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
   status = 0;
   headers: UpstreamHeaders = {};
   serviceTimeMs = -1;
+  /** Called with the outcome just before the pipeline gets it (the balancer's gates). */
+  onOutcome: ((outcome: Outcome) => void) | undefined;
 
   private state = PENDING;
   private controller: DispatchController | undefined;
@@ -50,6 +55,7 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
   private statusMessage: string | undefined;
   /** Chunks that arrived before the commit (if the parser was not paused in time). */
   private early: Buffer[] | undefined;
+  private earlyBytes = 0;
   private ended = false;
   private error: unknown;
   private finished = false;
@@ -75,22 +81,24 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
     }
     target.active++;
     if (budget !== Number.POSITIVE_INFINITY) this.timer = setTimeout(this.onTimeout, budget);
-    const attributes: Record<string, string | number> = {
-      'http.request.method': exchange.method,
-      'server.address': target.hostname,
-      'server.port': target.port,
-      'url.full': target.origin + upstreamPath(exchange),
-      'proxy.target': target.origin,
-    };
-    if (this.number > 1) attributes['http.request.resend_count'] = this.number - 1;
-    const span = startClientSpan(exchange.parentContext, exchange.span, exchange.method, attributes);
+    const span = startClientSpan(exchange.parentContext, exchange.span, exchange.method, () => {
+      const attributes: Record<string, string | number> = {
+        'http.request.method': exchange.method,
+        'server.address': target.hostname,
+        'server.port': target.port,
+        'url.full': target.origin + exchange.upstreamPath,
+        'proxy.target': target.origin,
+      };
+      if (this.number > 1) attributes['http.request.resend_count'] = this.number - 1;
+      return attributes;
+    });
     this.span = span;
     injectContext(exchange.parentContext, span, headers);
     exchange.whenClientGone(this.onClientGone);
     try {
       target.pool.dispatch(
         {
-          path: upstreamPath(exchange),
+          path: exchange.upstreamPath,
           method: exchange.method,
           headers,
           body: exchange.body,
@@ -113,7 +121,7 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
   }
 
   onResponseStart(
-    controller: DispatchController,
+    _controller: DispatchController,
     statusCode: number,
     headers: UpstreamHeaders,
     statusMessage?: string,
@@ -125,8 +133,11 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
     this.headers = headers;
     this.statusMessage = statusMessage;
     this.serviceTimeMs = performance.now() - this.startedAt;
-    controller.pause();
-    this.resolve({ kind: 'response', status: statusCode, headers, response: this });
+    const outcome: Outcome = { kind: 'response', status: statusCode, headers, response: this };
+    this.onOutcome?.(outcome);
+    // Not paused: the commit comes a microtask later, and until then the parser only goes through the
+    // data already read (kept in `early`). Pausing and resuming the parser for every response cost more.
+    this.resolve(outcome);
   }
 
   onResponseData(controller: DispatchController, chunk: Buffer): void {
@@ -139,6 +150,9 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
     } else if (state === HEAD) {
       if (this.early === undefined) this.early = [chunk];
       else this.early.push(chunk);
+      this.earlyBytes += chunk.length;
+      // Only if the commit were late: never hold more than this much.
+      if (this.earlyBytes > EARLY_LIMIT) controller.pause();
     }
   }
 
@@ -181,6 +195,12 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
     const early = this.early;
     if (early) {
       this.early = undefined;
+      // The usual small response: head and body in one write.
+      if (this.ended && early.length === 1 && this.error === undefined) {
+        res.end(early[0]);
+        this.finish(status);
+        return;
+      }
       for (const chunk of early) res.write(chunk);
     }
     if (this.error !== undefined) {
@@ -189,8 +209,8 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
     } else if (this.ended) {
       res.end();
       this.finish(status);
-    } else {
-      this.controller?.resume();
+    } else if (this.controller?.paused) {
+      this.controller.resume();
     }
   }
 
@@ -203,8 +223,9 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
       return;
     }
     const length = Number(this.headers['content-length']);
-    if (Number.isFinite(length) && length <= DRAIN_LIMIT) this.controller?.resume();
-    else this.controller?.abort(new AbortedByProxy('error', 'response discarded for a retry'));
+    if (Number.isFinite(length) && length <= DRAIN_LIMIT) {
+      if (this.controller?.paused) this.controller.resume();
+    } else this.controller?.abort(new AbortedByProxy('error', 'response discarded for a retry'));
   }
 
   // --- internals ---
@@ -240,7 +261,9 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
     this.state = SETTLED;
     this.controller?.abort(new AbortedByProxy(kind, message));
     this.finish(kind);
-    this.resolve(failure(kind, message));
+    const outcome = failure(kind, message);
+    this.onOutcome?.(outcome);
+    this.resolve(outcome);
   }
 
   private finish(result: number | string): void {
@@ -261,8 +284,4 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
   get outcome(): number | string {
     return this.result;
   }
-}
-
-function upstreamPath(exchange: Exchange): string {
-  return exchange.upstreamPath;
 }

@@ -31,16 +31,17 @@ export function forward(exchange: Exchange): Promise<Outcome> {
   exchange.attempts++;
   exchange.target = target;
   const attempt = new Attempt(exchange, target, exchange.attempts);
-  const pending = attempt.start(exchange.upstreamHeaders.slice());
-  if (permits === undefined) return pending;
-  const granted = permits;
-  const chosen = target;
-  return pending.then((outcome) => {
-    gates.forEach((gate, index) => {
-      gate.release(chosen, granted[index] as number, outcome);
-    });
-    return outcome;
-  });
+  if (permits !== undefined) {
+    const granted = permits;
+    const chosen = target;
+    // Told before the pipeline sees the outcome, so that a retry finds the circuit up to date.
+    attempt.onOutcome = (outcome) => {
+      gates.forEach((gate, index) => {
+        gate.release(chosen, granted[index] as number, outcome);
+      });
+    };
+  }
+  return attempt.start(exchange.upstreamHeaders.slice());
 }
 
 /** The first target, starting at the balancer's pick, that every gate admits. */

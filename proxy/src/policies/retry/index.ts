@@ -128,8 +128,9 @@ export const retryPolicy = definePolicy({
       return backoffMs(retry, baseMs, maxMs, random);
     };
 
-    const loop = async (exchange: Exchange, next: Next): Promise<Outcome> => {
-      let outcome = await next(exchange);
+    /** From the first try's outcome on: retries while the outcome calls for one. */
+    const loop = async (exchange: Exchange, next: Next, first: Outcome): Promise<Outcome> => {
+      let outcome = first;
       for (let retry = 1; ; retry++) {
         const reason = retryReason(outcome, conditions);
         if (reason === null) {
@@ -177,15 +178,21 @@ export const retryPolicy = definePolicy({
       }
     };
 
+    // The common case, a first try that stands, costs one then() and no async frame.
+    const tryThenRetry = (exchange: Exchange, next: Next): Promise<Outcome> =>
+      next(exchange).then((outcome) =>
+        retryReason(outcome, conditions) === null ? outcome : loop(exchange, next, outcome),
+      );
+
     return {
       handle(exchange, next) {
         exchange.perTryTimeoutMs = perTry;
         if (!methods.has(exchange.method)) return next(exchange);
         const body = exchange.body;
-        if (body === null || Buffer.isBuffer(body)) return loop(exchange, next);
+        if (body === null || Buffer.isBuffer(body)) return tryThenRetry(exchange, next);
         return exchange.bufferBody(config.maxBufferedBody).then((buffered) => {
           if (exchange.clientGone) return failure('client_abort', 'the client closed the connection');
-          return buffered ? loop(exchange, next) : next(exchange);
+          return buffered ? tryThenRetry(exchange, next) : next(exchange);
         });
       },
     };

@@ -1,0 +1,380 @@
+// npm run bench -w proxy: one run that compares, against the same fast upstream (nginx `return 200`),
+// the upstream directly, this proxy (default config; every policy on), nginx proxy_pass,
+// @fastify/http-proxy and http-proxy. Throughput and latency under saturation come from wrk; the
+// latency a proxy adds under ordinary load from a paced client at a fixed rate. Prints a table and
+// writes it to the "## Proxy" section of BENCHMARKS.md.
+//
+// Options: --duration S (wrk seconds per run, default 10), --rounds N (default 3; the median is kept),
+// --connections C (default 50), --rate R (paced requests per second, default 1000), --no-write.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { freePort } from '@sre-stack/runtime/testing';
+import { paced } from './paced.ts';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    rate: { type: 'string', default: '1000' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const DURATION = Number(values.duration);
+const ROUNDS = Number(values.rounds);
+const CONNECTIONS = Number(values.connections);
+const RATE = Number(values.rate);
+const ROOT = new URL('../../', import.meta.url).pathname;
+const PROXY_BIN = join(ROOT, 'proxy/bin/proxy.ts');
+
+function which(tool: string, paths: string[]): string {
+  for (const path of paths) if (existsSync(path)) return path;
+  try {
+    return execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+  } catch {
+    process.stderr.write(`bench: ${tool} not found; install it: apt-get install -y wrk nginx-light\n`);
+    process.exit(1);
+  }
+}
+const WRK = which('wrk', ['/usr/bin/wrk']);
+const NGINX = which('nginx', ['/usr/sbin/nginx']);
+
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** Starts a process and waits for its port to accept connections (or its listening line). */
+async function start(
+  command: string,
+  args: string[],
+  port: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ChildProcess> {
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(child);
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${command} exited: ${stderr.join('\n')}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/`);
+      await response.arrayBuffer();
+      return child;
+    } catch {
+      if (Date.now() > deadline)
+        throw new Error(`${command} did not listen on ${port}: ${stderr.join('\n')}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function nginxConfig(
+  directory: string,
+  name: string,
+  workers: string,
+  server: string,
+  upstream?: string,
+): string {
+  return `worker_processes ${workers};
+daemon off;
+pid ${directory}/${name}.pid;
+error_log ${directory}/${name}.error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${directory}/${name}-body;
+  proxy_temp_path ${directory}/${name}-proxy;
+  fastcgi_temp_path ${directory}/${name}-fastcgi;
+  uwsgi_temp_path ${directory}/${name}-uwsgi;
+  scgi_temp_path ${directory}/${name}-scgi;
+  keepalive_requests 1000000;
+  ${upstream ? `upstream backend { server ${upstream}; keepalive 128; }` : ''}
+  server { ${server} }
+}
+`;
+}
+
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+function parseLatency(text: string, percentile: string): number {
+  const match = new RegExp(`^\\s+${percentile}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(text);
+  if (!match) return Number.NaN;
+  const value = Number(match[1]);
+  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
+}
+
+function wrk(port: number, seconds: number): WrkResult {
+  const output = execFileSync(
+    WRK,
+    ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`],
+    { encoding: 'utf8' },
+  );
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? Number.NaN);
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1];
+  if (errors) process.stderr.write(`warning: ${errors} non-2xx responses on port ${port}\n`);
+  return { rps, p50: parseLatency(output, '50'), p99: parseLatency(output, '99') };
+}
+
+const median = (list: number[]) => {
+  const sorted = [...list].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+interface Peer {
+  name: string;
+  note: string;
+  port: number;
+  launch(): Promise<ChildProcess | undefined>;
+  paced?: boolean;
+}
+
+const directory = await mkdtemp(join(tmpdir(), 'proxy-bench-'));
+const upstreamPort = await freePort();
+const upstream = `127.0.0.1:${upstreamPort}`;
+await writeFile(
+  join(directory, 'upstream.conf'),
+  nginxConfig(directory, 'upstream', '1', `listen ${upstream}; location / { return 200 'ok'; }`),
+);
+const upstreamProcess = await start(
+  NGINX,
+  ['-c', join(directory, 'upstream.conf'), '-p', directory],
+  upstreamPort,
+);
+
+const defaultConfig = `routes:
+  - name: bench
+    match: { pathPrefix: / }
+    upstream: { targets: [http://${upstream}] }
+`;
+const everyPolicy = `routes:
+  - name: bench
+    match: { pathPrefix: / }
+    upstream: { targets: [http://${upstream}] }
+    policies:
+      rateLimit: { capacity: 100000000, window: 1s }
+      timeout: 15s
+      circuitBreaker: { consecutiveFailures: 5, openFor: 10s }
+      retry: { retries: 2, on: [5xx, connect-failure, reset, per-try-timeout], perTryTimeout: 2s }
+`;
+await writeFile(join(directory, 'default.yaml'), defaultConfig);
+await writeFile(join(directory, 'every-policy.yaml'), everyPolicy);
+
+const proxyPeer = (
+  name: string,
+  note: string,
+  file: string,
+  workers: number | undefined,
+  port: number,
+): Peer => ({
+  name,
+  note,
+  port,
+  paced: true,
+  launch: () =>
+    start(
+      process.execPath,
+      [
+        PROXY_BIN,
+        '--config',
+        join(directory, file),
+        '--port',
+        String(port),
+        '--metrics-port',
+        '0',
+        ...(workers ? ['--workers', String(workers)] : []),
+      ],
+      port,
+    ),
+});
+
+const ports = await Promise.all(Array.from({ length: 8 }, () => freePort()));
+const [p1, p2, p3, p4, p5, p6, p7] = ports as [number, number, number, number, number, number, number];
+const cores = availableParallelism();
+const peers: Peer[] = [
+  {
+    name: 'upstream directly',
+    note: 'nginx `return 200`, 1 worker',
+    port: upstreamPort,
+    launch: async () => undefined,
+    paced: true,
+  },
+  proxyPeer(
+    '**proxy, default config**',
+    `${cores} workers (default); access log on`,
+    'default.yaml',
+    undefined,
+    p1,
+  ),
+  proxyPeer(
+    '**proxy, every policy on**',
+    `${cores} workers; rate limit, breaker, retry + per-try timeout, deadline; metrics, spans, access log`,
+    'every-policy.yaml',
+    undefined,
+    p2,
+  ),
+  proxyPeer(
+    'proxy, every policy on, 1 worker',
+    'the same in one process (per-core comparison)',
+    'every-policy.yaml',
+    1,
+    p3,
+  ),
+  {
+    name: 'nginx proxy_pass',
+    note: `worker_processes auto (${cores}), upstream keepalive`,
+    port: p4,
+    paced: true,
+    launch: async () => {
+      await writeFile(
+        join(directory, 'proxy.conf'),
+        nginxConfig(
+          directory,
+          'proxy',
+          'auto',
+          `listen 127.0.0.1:${p4}; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }`,
+          upstream,
+        ),
+      );
+      return start(NGINX, ['-c', join(directory, 'proxy.conf'), '-p', directory], p4);
+    },
+  },
+  {
+    name: '@fastify/http-proxy',
+    note: '1 process, logger off',
+    port: p5,
+    paced: true,
+    launch: () =>
+      start(
+        process.execPath,
+        [
+          new URL('./peers/fastify-http-proxy.ts', import.meta.url).pathname,
+          `http://${upstream}`,
+          String(p5),
+        ],
+        p5,
+      ),
+  },
+  {
+    name: 'http-proxy',
+    note: '1 process, keep-alive agent',
+    port: p6,
+    launch: () =>
+      start(
+        process.execPath,
+        [new URL('./peers/http-proxy.ts', import.meta.url).pathname, `http://${upstream}`, String(p6)],
+        p6,
+      ),
+  },
+];
+void p7;
+
+process.stderr.write(
+  `bench: ${cpus()[0]?.model ?? 'cpu'} x${cores}, node ${process.version}, load ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')}\n`,
+);
+
+interface Row {
+  peer: Peer;
+  rps: number[];
+  p50: number[];
+  p99: number[];
+  paced?: Awaited<ReturnType<typeof paced>>;
+}
+const rows: Row[] = peers.map((peer) => ({ peer, rps: [], p50: [], p99: [] }));
+
+// Peers run one at a time (they share the two cores with wrk and the upstream); rounds interleave them
+// so that a noisy minute on the host does not land on one peer only.
+for (let round = 0; round < ROUNDS; round++) {
+  for (const row of rows) {
+    const child = await row.peer.launch();
+    try {
+      wrk(row.peer.port, 3); // warm-up: JIT, connection pools
+      const result = wrk(row.peer.port, DURATION);
+      row.rps.push(result.rps);
+      row.p50.push(result.p50);
+      row.p99.push(result.p99);
+      if (round === 0 && row.peer.paced)
+        row.paced = await paced(`http://127.0.0.1:${row.peer.port}/`, RATE, Math.max(5, DURATION));
+      process.stderr.write(
+        `round ${round + 1} ${row.peer.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms` +
+          (row.paced && round === 0 ? `; at ${RATE}/s p50 ${row.paced.p50.toFixed(3)} ms` : '') +
+          '\n',
+      );
+    } finally {
+      if (child) await stop(child);
+    }
+  }
+}
+await stop(upstreamProcess);
+await rm(directory, { recursive: true, force: true });
+
+const rpsOf = (name: string) => median(rows.find((row) => row.peer.name === name)?.rps ?? []);
+const every = rpsOf('**proxy, every policy on**');
+const everyOne = rpsOf('proxy, every policy on, 1 worker');
+const fastify = rpsOf('@fastify/http-proxy');
+const nginx = rpsOf('nginx proxy_pass');
+const directP50 = rows[0]?.paced?.p50 ?? Number.NaN;
+const everyPaced = rows.find((row) => row.peer.name === '**proxy, every policy on**')?.paced;
+const added = (everyPaced?.p50 ?? Number.NaN) - directP50;
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const table = [
+  `| target | setup | req/s (median of ${ROUNDS}) | p50 / p99 at saturation (ms) | p50 / p99 at ${RATE} req/s (ms) | added p50 at ${RATE} req/s (ms) |`,
+  '| --- | --- | ---: | ---: | ---: | ---: |',
+  ...rows.map((row) => {
+    const pacedCell = row.paced ? `${fmt(row.paced.p50, 3)} / ${fmt(row.paced.p99, 3)}` : '';
+    const addedCell = row.paced && row !== rows[0] ? fmt(row.paced.p50 - directP50, 3) : '';
+    return `| ${row.peer.name} | ${row.peer.note} | ${fmt(median(row.rps))} | ${fmt(median(row.p50), 2)} / ${fmt(median(row.p99), 2)} | ${pacedCell} | ${addedCell} |`;
+  }),
+].join('\n');
+const goals = [
+  `| goal (every policy on) | target | reached |`,
+  '| --- | --- | --- |',
+  `| throughput vs @fastify/http-proxy | ≥ 1.5× | **${fmt(every / fastify, 2)}×** (1 worker: ${fmt(everyOne / fastify, 2)}×) |`,
+  `| throughput vs nginx proxy_pass | ≥ 0.5× | **${fmt(every / nginx, 2)}×** (1 worker: ${fmt(everyOne / nginx, 2)}×) |`,
+  `| added p50 latency at ${RATE} req/s | ≤ 0.5 ms | **${fmt(added, 3)} ms** |`,
+].join('\n');
+const when = new Date().toISOString().slice(0, 10);
+const header = `Run ${when}: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, Node ${process.version}, wrk -t1 -c${CONNECTIONS} -d${DURATION}s after a 3 s warm-up, host load at the end ${loadavg()[0]?.toFixed(2)}.`;
+process.stdout.write(`\n${header}\n\n${table}\n\n${goals}\n`);
+
+if (!values['no-write']) {
+  const file = join(ROOT, 'BENCHMARKS.md');
+  const existing = existsSync(file) ? await readFile(file, 'utf8') : '# Benchmarks\n';
+  const section = await readFile(new URL('./section.md', import.meta.url), 'utf8');
+  const body = section.replace('{{run}}', header).replace('{{table}}', table).replace('{{goals}}', goals);
+  const start = existing.indexOf('\n## Proxy\n');
+  let next: string;
+  if (start < 0) {
+    next = `${existing.trimEnd()}\n\n${body.trimEnd()}\n`;
+  } else {
+    const end = existing.indexOf('\n## ', start + 1);
+    next = `${existing.slice(0, start)}\n${body.trimEnd()}\n${end < 0 ? '' : existing.slice(end)}`;
+  }
+  await writeFile(file, next);
+  process.stderr.write('wrote the ## Proxy section of BENCHMARKS.md\n');
+}
