@@ -7,8 +7,7 @@ const PIPE_BUF = 4096;
 
 export class LineBuffer {
   private readonly fd: number;
-  private pending: string[] = [];
-  private size = 0;
+  private pending = '';
   private scheduled = false;
 
   constructor(fd = 1) {
@@ -17,9 +16,8 @@ export class LineBuffer {
   }
 
   write(line: string): boolean {
-    if (this.size + line.length > PIPE_BUF && this.size > 0) this.flushSync();
-    this.pending.push(line);
-    this.size += line.length;
+    if (this.pending.length + line.length > PIPE_BUF && this.pending.length > 0) this.flushSync();
+    this.pending += line;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flush);
@@ -34,15 +32,25 @@ export class LineBuffer {
 
   flushSync(): void {
     if (this.pending.length === 0) return;
-    const text = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('');
-    this.pending = [];
-    this.size = 0;
-    writeFully(this.fd, Buffer.from(text));
+    const text = this.pending;
+    this.pending = '';
+    writeFully(this.fd, text);
   }
 }
 
-function writeFully(fd: number, buffer: Buffer): void {
-  let offset = 0;
+function writeFully(fd: number, text: string): void {
+  // The usual case: the whole string in one write, no Buffer of our own.
+  try {
+    const written = writeSync(fd, text);
+    if (written === Buffer.byteLength(text)) return;
+    writeRest(fd, Buffer.from(text), written);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EAGAIN') writeRest(fd, Buffer.from(text), 0);
+  }
+}
+
+function writeRest(fd: number, buffer: Buffer, from: number): void {
+  let offset = from;
   for (let tries = 0; offset < buffer.length && tries < 1000; tries++) {
     try {
       offset += writeSync(fd, buffer, offset);
