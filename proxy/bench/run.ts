@@ -278,6 +278,18 @@ const peers: Peer[] = [
       ),
   },
   {
+    name: 'bare Node + undici',
+    note: '1 process, ~40 lines: forwarding only (the floor for Node)',
+    port: p7,
+    paced: true,
+    launch: () =>
+      start(
+        process.execPath,
+        [new URL('./peers/bare-undici.ts', import.meta.url).pathname, `http://${upstream}`, String(p7)],
+        p7,
+      ),
+  },
+  {
     name: 'http-proxy',
     note: '1 process, keep-alive agent',
     port: p6,
@@ -289,7 +301,6 @@ const peers: Peer[] = [
       ),
   },
 ];
-void p7;
 
 process.stderr.write(
   `bench: ${cpus()[0]?.model ?? 'cpu'} x${cores}, node ${process.version}, load ${loadavg()
@@ -302,9 +313,10 @@ interface Row {
   rps: number[];
   p50: number[];
   p99: number[];
-  paced?: Awaited<ReturnType<typeof paced>>;
+  pacedP50: number[];
+  pacedP99: number[];
 }
-const rows: Row[] = peers.map((peer) => ({ peer, rps: [], p50: [], p99: [] }));
+const rows: Row[] = peers.map((peer) => ({ peer, rps: [], p50: [], p99: [], pacedP50: [], pacedP99: [] }));
 
 // Peers run one at a time (they share the two cores with wrk and the upstream); rounds interleave them
 // so that a noisy minute on the host does not land on one peer only.
@@ -317,12 +329,15 @@ for (let round = 0; round < ROUNDS; round++) {
       row.rps.push(result.rps);
       row.p50.push(result.p50);
       row.p99.push(result.p99);
-      if (round === 0 && row.peer.paced)
-        row.paced = await paced(`http://127.0.0.1:${row.peer.port}/`, RATE, Math.max(5, DURATION));
+      let pacedNote = '';
+      if (row.peer.paced) {
+        const latency = await paced(`http://127.0.0.1:${row.peer.port}/`, RATE, Math.max(5, DURATION));
+        row.pacedP50.push(latency.p50);
+        row.pacedP99.push(latency.p99);
+        pacedNote = `; at ${RATE}/s p50 ${latency.p50.toFixed(3)} ms, p99 ${latency.p99.toFixed(3)} ms`;
+      }
       process.stderr.write(
-        `round ${round + 1} ${row.peer.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms` +
-          (row.paced && round === 0 ? `; at ${RATE}/s p50 ${row.paced.p50.toFixed(3)} ms` : '') +
-          '\n',
+        `round ${round + 1} ${row.peer.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${pacedNote}\n`,
       );
     } finally {
       if (child) await stop(child);
@@ -337,17 +352,18 @@ const every = rpsOf('**proxy, every policy on**');
 const everyOne = rpsOf('proxy, every policy on, 1 worker');
 const fastify = rpsOf('@fastify/http-proxy');
 const nginx = rpsOf('nginx proxy_pass');
-const directP50 = rows[0]?.paced?.p50 ?? Number.NaN;
-const everyPaced = rows.find((row) => row.peer.name === '**proxy, every policy on**')?.paced;
-const added = (everyPaced?.p50 ?? Number.NaN) - directP50;
+const directP50 = median(rows[0]?.pacedP50 ?? []);
+const everyPaced = rows.find((row) => row.peer.name === '**proxy, every policy on**');
+const added = median(everyPaced?.pacedP50 ?? []) - directP50;
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const table = [
-  `| target | setup | req/s (median of ${ROUNDS}) | p50 / p99 at saturation (ms) | p50 / p99 at ${RATE} req/s (ms) | added p50 at ${RATE} req/s (ms) |`,
+  `| target | setup | req/s | p50 / p99 at saturation (ms) | p50 / p99 at ${RATE} req/s (ms) | added p50 at ${RATE} req/s (ms) |`,
   '| --- | --- | ---: | ---: | ---: | ---: |',
   ...rows.map((row) => {
-    const pacedCell = row.paced ? `${fmt(row.paced.p50, 3)} / ${fmt(row.paced.p99, 3)}` : '';
-    const addedCell = row.paced && row !== rows[0] ? fmt(row.paced.p50 - directP50, 3) : '';
+    const hasPaced = row.pacedP50.length > 0;
+    const pacedCell = hasPaced ? `${fmt(median(row.pacedP50), 3)} / ${fmt(median(row.pacedP99), 3)}` : '';
+    const addedCell = hasPaced && row !== rows[0] ? fmt(median(row.pacedP50) - directP50, 3) : '';
     return `| ${row.peer.name} | ${row.peer.note} | ${fmt(median(row.rps))} | ${fmt(median(row.p50), 2)} / ${fmt(median(row.p99), 2)} | ${pacedCell} | ${addedCell} |`;
   }),
 ].join('\n');
@@ -359,7 +375,7 @@ const goals = [
   `| added p50 latency at ${RATE} req/s | ≤ 0.5 ms | **${fmt(added, 3)} ms** |`,
 ].join('\n');
 const when = new Date().toISOString().slice(0, 10);
-const header = `Run ${when}: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, Node ${process.version}, wrk -t1 -c${CONNECTIONS} -d${DURATION}s after a 3 s warm-up, host load at the end ${loadavg()[0]?.toFixed(2)}.`;
+const header = `Run ${when}: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, Node ${process.version}; ${ROUNDS} rounds, each peer once per round, medians shown; wrk -t1 -c${CONNECTIONS} -d${DURATION}s after a 3 s warm-up; paced client ${RATE} req/s for ${Math.max(5, DURATION)} s; host load average at the end ${loadavg()[0]?.toFixed(2)}.`;
 process.stdout.write(`\n${header}\n\n${table}\n\n${goals}\n`);
 
 if (!values['no-write']) {
