@@ -9,6 +9,7 @@ import {
   propagation,
   ROOT_CONTEXT,
   type Span,
+  type SpanContext,
   SpanKind,
   SpanStatusCode,
   type TextMapSetter,
@@ -32,21 +33,23 @@ export function setSpanRecording(on: boolean): void {
 const ID_BUFFER = Buffer.allocUnsafe(16);
 
 function randomId(bytes: 8 | 16): string {
-  for (let offset = 0; offset < bytes; offset += 4)
-    ID_BUFFER.writeUInt32BE((Math.random() * 2 ** 32) >>> 0, offset);
-  const id = ID_BUFFER.toString('hex', 0, bytes);
+  let any = 0;
+  for (let offset = 0; offset < bytes; offset += 4) {
+    const word = (Math.random() * 2 ** 32) >>> 0;
+    any |= word;
+    ID_BUFFER.writeUInt32BE(word, offset);
+  }
   // All zeros is the invalid id.
-  return /^0+$/.test(id) ? randomId(bytes) : id;
+  return any === 0 ? randomId(bytes) : ID_BUFFER.toString('hex', 0, bytes);
 }
 
-function unrecordedSpan(parent: Context): Span {
-  const parentContext = trace.getSpanContext(parent);
-  const valid = parentContext !== undefined && isSpanContextValid(parentContext);
+function unrecordedSpan(parent: SpanContext | undefined): Span {
+  const valid = parent !== undefined && isSpanContextValid(parent);
   return trace.wrapSpanContext({
-    traceId: valid ? parentContext.traceId : randomId(16),
+    traceId: valid ? parent.traceId : randomId(16),
     spanId: randomId(8),
-    traceFlags: valid ? parentContext.traceFlags : TraceFlags.SAMPLED,
-    traceState: valid ? parentContext.traceState : undefined,
+    traceFlags: valid ? parent.traceFlags : TraceFlags.SAMPLED,
+    traceState: valid ? parent.traceState : undefined,
   });
 }
 
@@ -66,15 +69,30 @@ const flatListSetter: TextMapSetter<string[]> = {
 };
 
 let propagationFields: Set<string> | undefined;
+/** The default propagators (W3C trace context and baggage): the common case gets a shortcut. */
+let defaultPropagators = false;
+
+function fields(): Set<string> {
+  if (propagationFields === undefined) {
+    propagationFields = new Set(propagation.fields().map((field) => field.toLowerCase()));
+    defaultPropagators =
+      propagationFields.size === 3 &&
+      ['traceparent', 'tracestate', 'baggage'].every((name) => propagationFields?.has(name));
+  }
+  return propagationFields;
+}
 
 /** Headers the configured propagators own (traceparent, b3, uber-trace-id...): replaced, never forwarded. */
 export function isPropagationHeader(name: string): boolean {
-  propagationFields ??= new Set(propagation.fields().map((field) => field.toLowerCase()));
-  return propagationFields.has(name);
+  return fields().has(name);
 }
 
 /** The caller's context (trace and baggage) from the request headers; the root context without one. */
 export function extractContext(headers: Record<string, string | string[] | undefined>): Context {
+  fields();
+  // Nothing to extract: skip the composite propagator's walk.
+  if (defaultPropagators && headers.traceparent === undefined && headers.baggage === undefined)
+    return ROOT_CONTEXT;
   return propagation.extract(ROOT_CONTEXT, headers, headerGetter);
 }
 
@@ -82,7 +100,7 @@ type Attributes = Record<string, string | number>;
 
 /** The attributes are only computed when the span is recorded. */
 export function startServerSpan(parent: Context, name: () => string, attributes: () => Attributes): Span {
-  if (!recording) return unrecordedSpan(parent);
+  if (!recording) return unrecordedSpan(trace.getSpanContext(parent));
   return tracer.startSpan(name(), { kind: SpanKind.SERVER, attributes: attributes() }, parent);
 }
 
@@ -92,13 +110,28 @@ export function startClientSpan(
   name: string,
   attributes: () => Attributes,
 ): Span {
-  const context = trace.setSpan(parent, serverSpan);
-  if (!recording) return unrecordedSpan(context);
-  return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes: attributes() }, context);
+  if (!recording) return unrecordedSpan(serverSpan.spanContext());
+  return tracer.startSpan(
+    name,
+    { kind: SpanKind.CLIENT, attributes: attributes() },
+    trace.setSpan(parent, serverSpan),
+  );
 }
 
 /** Adds the propagation headers for `span` (and the caller's baggage) to a flat header list. */
 export function injectContext(parent: Context, span: Span, headers: string[]): void {
+  fields();
+  if (defaultPropagators && parent === ROOT_CONTEXT) {
+    // What the W3C propagator writes, without building a context for it: no baggage came in.
+    const context = span.spanContext();
+    if (!isSpanContextValid(context)) return;
+    headers.push(
+      'traceparent',
+      `00-${context.traceId}-${context.spanId}-0${(context.traceFlags & 0xff).toString(16)}`,
+    );
+    if (context.traceState) headers.push('tracestate', context.traceState.serialize());
+    return;
+  }
   propagation.inject(trace.setSpan(parent, span), headers, flatListSetter);
 }
 

@@ -64,7 +64,10 @@ routes:
       requestHeaders: { set: { x-added: "1", authorization: "Bearer secret-token" }, remove: [x-drop-me] }
       responseHeaders: { set: { x-served-by: proxy }, remove: [x-upstream-name] }
   - name: main
-    match: { pathPrefix: /, methods: [GET, HEAD, POST, PATCH] }
+    match: { pathPrefix: /echo }
+    upstream: main
+  - name: status
+    match: { pathPrefix: /status/ }
     upstream: main
 `);
   });
@@ -173,9 +176,9 @@ routes:
     const empty = await fetch(`${proxy.url}/empty`);
     assert.equal(empty.status, 503);
     assert.match(await empty.text(), /no targets/);
-    const none = await fetch(`${proxy.url}/hello`, { method: 'DELETE' });
+    const none = await fetch(`${proxy.url}/nothing-here`, { method: 'DELETE' });
     assert.equal(none.status, 404);
-    assert.match(await none.text(), /no route matches DELETE \/hello/);
+    assert.match(await none.text(), /no route matches DELETE \/nothing-here/);
     await eventually(() => {
       const decided = accessLines(proxy).map((line) => line.decided_by);
       for (const expected of ['upstream', 'no_upstream', 'no_route'])
