@@ -22,6 +22,7 @@ export {
   Histogram,
   LATENCY_BUCKETS_SECONDS,
   latencyHistogram,
+  methodLabel,
   observeSeconds,
   registry,
 } from './metrics.ts';

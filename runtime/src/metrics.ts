@@ -53,3 +53,22 @@ export function latencyHistogram<T extends string>(name: string, help: string, l
 export function gauge<T extends string>(name: string, help: string, labelNames: readonly T[] = []) {
   return new Gauge<T>({ name, help, labelNames, registers: [registry] });
 }
+
+/** HTTP methods as a label: any method outside the standard set is `_OTHER` (OTel semconv), so that
+ * clients cannot mint unbounded series. */
+const KNOWN_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+  'TRACE',
+  'CONNECT',
+  'QUERY',
+]);
+
+export function methodLabel(method: string | undefined): string {
+  return method !== undefined && KNOWN_METHODS.has(method) ? method : '_OTHER';
+}

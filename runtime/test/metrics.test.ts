@@ -10,6 +10,7 @@ import {
   Histogram,
   LATENCY_BUCKETS_SECONDS,
   latencyHistogram,
+  methodLabel,
   observeSeconds,
   registry,
 } from '../src/metrics.ts';
@@ -192,5 +193,15 @@ describe('latencyHistogram() and observeSeconds()', () => {
       assert.deepEqual(currentExemplar(), { trace_id: span.spanContext().traceId });
       span.end();
     });
+  });
+});
+
+describe('methodLabel()', () => {
+  test('keeps the standard methods and folds anything else into _OTHER, so labels stay bounded', () => {
+    assert.equal(methodLabel('GET'), 'GET');
+    assert.equal(methodLabel('QUERY'), 'QUERY');
+    assert.equal(methodLabel('BREW'), '_OTHER');
+    assert.equal(methodLabel('get'), '_OTHER');
+    assert.equal(methodLabel(undefined), '_OTHER');
   });
 });

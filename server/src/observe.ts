@@ -1,27 +1,10 @@
 // Every request is observed once, when its response closes: one access-log line and one histogram
 // observation, both in the request's span context (so the line has trace_id and the bucket an exemplar).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Logger, observeSeconds } from '@sre-stack/runtime';
+import { type Logger, methodLabel, observeSeconds } from '@sre-stack/runtime';
 import { requestDuration } from './metrics.ts';
 
 export const UNMATCHED_ROUTE = 'unmatched';
-
-const KNOWN_METHODS = new Set([
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'PATCH',
-  'DELETE',
-  'OPTIONS',
-  'CONNECT',
-  'TRACE',
-]);
-
-/** Method as a metric label: arbitrary methods would make unbounded series (OTel semconv's _OTHER). */
-export function methodLabel(method: string | undefined): string {
-  return method && KNOWN_METHODS.has(method) ? method : '_OTHER';
-}
 
 export interface Observation {
   request: IncomingMessage;

@@ -6,7 +6,6 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { createLogger, registry } from '@sre-stack/runtime';
 import { type AppOptions, createRequestHandler } from '../../src/app.ts';
 import { type Chaos, createChaos } from '../../src/chaos.ts';
-import { methodLabel } from '../../src/observe.ts';
 import { DEFAULT_PROFILE } from '../../src/profile.ts';
 import { STATUS_CODES, statusText } from '../../src/status-codes.ts';
 import { send } from '../http-client.ts';
@@ -225,12 +224,6 @@ describe('request handler: the original API', () => {
       /http_server_request_duration_seconds_count\{method="GET",route="unmatched",code="404"\} \d+/,
     );
     assert.doesNotMatch(text, /\/status\/226|\/nowhere/, 'raw paths never become labels');
-  });
-
-  it('bounds the method label', () => {
-    assert.equal(methodLabel('GET'), 'GET');
-    assert.equal(methodLabel('BREW'), '_OTHER');
-    assert.equal(methodLabel(undefined), '_OTHER');
   });
 });
 
