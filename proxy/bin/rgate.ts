@@ -1,4 +1,9 @@
 #!/usr/bin/env node
-// The rgate API gateway (Docker-label routes) is built in a later issue; until then this bin says so.
-process.stderr.write('rgate: not built yet, see issue 5\n');
-process.exit(2);
+// rgate, the API gateway for Docker containers: the proxy with rgate's command line and defaults
+// (see src/rgate/cli.ts). `rgate --port 8080 --config config.yml`.
+process.env.OTEL_SERVICE_NAME ??= 'rgate';
+// As for the proxy: its own server and client spans replace the generic http and undici ones.
+process.env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ??= 'http,undici';
+await import('@sre-stack/runtime/telemetry');
+const { main } = await import('../src/main.ts');
+await main('rgate');

@@ -7,19 +7,26 @@ const spec = {
   summary:
     'resilient, instrumented HTTP proxy: rate limit, circuit breaker, retry and timeouts, load balancing',
   usage:
-    'proxy --config FILE [--port N] [--metrics-port M] [--workers N]\n       proxy --check --config FILE',
+    'proxy --config FILE [--port N] [--tls-port N] [--metrics-port M] [--workers N]\n       proxy --check --config FILE\n       proxy certs --dir DIR --host NAME...   (a local CA and a server certificate; proxy certs --help)',
   options: {
     config: {
       type: 'string',
       valueName: 'FILE',
       env: 'PROXY_CONFIG',
-      description: 'YAML config file (required)',
+      description:
+        'YAML config file (required): the proxy format, or a seed format (ingress sidecar, rgate, load balancer), detected',
     },
     port: {
       type: 'string',
       valueName: 'N',
       env: 'PROXY_PORT',
       description: 'serving port; 0 picks a free one (default: listen.port from the config, 8000)',
+    },
+    'tls-port': {
+      type: 'string',
+      valueName: 'N',
+      env: 'PROXY_TLS_PORT',
+      description: 'TLS port, when the config has a tls section; 0 picks a free one (default: tls.port, 443)',
     },
     'metrics-port': {
       type: 'string',
@@ -48,8 +55,11 @@ const spec = {
 export interface ProxyOptions {
   config: string;
   port: number | undefined;
+  tlsPort: number | undefined;
   metricsPort: number | undefined;
   workers: number;
+  /** Whether --workers (or PROXY_WORKERS) asked for a number, rather than the default. */
+  workersSet: boolean;
   check: boolean;
 }
 
@@ -60,11 +70,13 @@ export function parseOptions(argv?: string[]): ProxyOptions {
     return {
       config: values.config,
       port: values.port === undefined ? undefined : parsePort(values.port, '--port'),
+      tlsPort: values['tls-port'] === undefined ? undefined : parsePort(values['tls-port'], '--tls-port'),
       metricsPort:
         values['metrics-port'] === undefined
           ? undefined
           : parsePort(values['metrics-port'], '--metrics-port'),
       workers: parseWorkers(values.workers),
+      workersSet: values.workers !== undefined && values.workers !== '' && values.workers !== 'auto',
       check: values.check,
     };
   } catch (error) {

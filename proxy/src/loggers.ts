@@ -16,13 +16,13 @@ export function setLogsExported(on: boolean): void {
   logsExported = on;
 }
 
-export function createLoggers(): Loggers {
-  const logger = createLogger({ service: 'proxy' });
+export function createLoggers(service = 'proxy'): Loggers {
+  const logger = createLogger({ service });
   const sink = new LineBuffer(1);
   const pinoAccess = createLogger({
-    service: 'proxy',
+    service,
     destination: sink as unknown as NodeJS.WritableStream,
   });
-  const accessLog = createAccessLog({ logger: pinoAccess, sink, logsExported, service: 'proxy' });
+  const accessLog = createAccessLog({ logger: pinoAccess, sink, logsExported, service });
   return { logger, accessLog, flush: () => sink.flushSync() };
 }

@@ -1,44 +1,76 @@
-// One process does everything: config watch, admin listener, serving listener. Used with --workers 1,
-// and by each cluster worker for the serving part (see cluster/).
+// One process does everything: config watch, admin listener, serving listeners (plain and TLS). Used
+// with --workers 1, by rgate, and by each cluster worker for the serving part (see cluster/).
 import {
   ConfigError,
   createLifecycle,
+  registry,
   startAdminServer,
   untracedPorts,
   watchConfig,
 } from '@sre-stack/runtime';
+import { anyConfigSchema, describeConfigFile } from './adapters/index.ts';
 import { configRoute } from './admin.ts';
 import type { ProxyOptions } from './cli.ts';
-import { configSchema } from './config/schema.ts';
 import { createLoggers } from './loggers.ts';
 import { ProxyServer } from './server/proxy-server.ts';
 
-export async function serveSingle(options: ProxyOptions): Promise<void> {
-  const { logger, accessLog, flush } = createLoggers();
+export async function serveSingle(
+  options: ProxyOptions,
+  flavor: 'proxy' | 'rgate' = 'proxy',
+  oneProcessNote?: string,
+): Promise<void> {
+  const { logger, accessLog, flush } = createLoggers(flavor);
   const lifecycle = createLifecycle({ logger });
   let proxy: ProxyServer | undefined;
-  let watched: Awaited<ReturnType<typeof watchConfig<typeof configSchema>>>;
+  let watched: Awaited<ReturnType<typeof watchConfig<typeof anyConfigSchema>>>;
+  const { format, notes } = await describeConfigFile(options.config);
   try {
     watched = await watchConfig({
       file: options.config,
-      schema: configSchema,
+      schema: anyConfigSchema,
       logger,
       apply: (next) => proxy?.apply(next),
     });
   } catch (error) {
-    reportStartupError(error, logger);
+    reportStartupError(error, logger, flavor);
     process.exit(1);
   }
+  for (const note of notes) logger.info({ config_file: options.config }, note);
+  if (oneProcessNote) logger.info({ reason: oneProcessNote }, 'serving in one process');
   const config = watched.current;
-  proxy = new ProxyServer(config, { logger, accessLog, workers: 1 });
-  const server = proxy;
-  const port = await server.listen(options.port ?? config.listen.port, config.listen.host);
+  let server: ProxyServer;
+  let port: number;
+  let tlsPort: number | undefined;
+  try {
+    server = new ProxyServer(config, { logger, accessLog, workers: 1 });
+    proxy = server;
+    // Discovered groups have their first targets before the first request.
+    await server.ready();
+    port = await server.listen(options.port ?? config.listen.port, config.listen.host);
+    if (config.tls) {
+      tlsPort = await server.listenTls(
+        options.tlsPort ?? config.tls.port,
+        config.tls.host ?? config.listen.host,
+      );
+      untracedPorts.add(tlsPort);
+    }
+  } catch (error) {
+    reportStartupError(error, logger, flavor);
+    process.exit(1);
+  }
   untracedPorts.add(port);
   const admin = await startAdminServer({
     port: options.metricsPort ?? config.admin.port,
     host: config.admin.host,
     logger,
-    routes: { '/config': configRoute(() => watched.current, options.config) },
+    routes: {
+      '/config': configRoute(() => watched.current, options.config),
+      [config.admin.metricsPath]: async (_request, response) => {
+        const body = await registry.metrics();
+        response.writeHead(200, { 'content-type': registry.contentType });
+        response.end(body);
+      },
+    },
     isReady: () => !server.isDraining,
   });
   lifecycle.onShutdown('stop watching the config', () => watched.close());
@@ -47,7 +79,16 @@ export async function serveSingle(options: ProxyOptions): Promise<void> {
   lifecycle.onShutdown('close the admin listener', () => admin.close());
   lifecycle.onShutdown('flush the access log', flush);
   logger.info(
-    { port, metrics_port: admin.port, workers: 1, routes: config.routes.length, config_file: options.config },
+    {
+      port,
+      tls_port: tlsPort,
+      metrics_port: admin.port,
+      metrics_path: config.admin.metricsPath,
+      workers: 1,
+      routes: config.routes.length,
+      config_file: options.config,
+      config_format: format,
+    },
     'listening',
   );
 }
@@ -55,12 +96,13 @@ export async function serveSingle(options: ProxyOptions): Promise<void> {
 export function reportStartupError(
   error: unknown,
   logger: { error: (fields: object, message: string) => void },
+  name = 'proxy',
 ): void {
   if (error instanceof ConfigError) {
-    process.stderr.write(`proxy: invalid config:\n${error.message}\n`);
+    process.stderr.write(`${name}: invalid config:\n${error.message}\n`);
     logger.error({ issues: error.issues }, 'invalid config: not starting');
   } else {
-    process.stderr.write(`proxy: ${(error as Error).message}\n`);
+    process.stderr.write(`${name}: ${(error as Error).message}\n`);
     logger.error({ err: error }, 'cannot start');
   }
 }

@@ -2,6 +2,8 @@
 // that format's own schema (so errors name the keys the user wrote, at their line and column), and
 // translates it into the native config, which the native schema then validates and fills with defaults.
 // watchConfig and --check use it; the rest of the proxy only ever sees the native config.
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type ProxyConfig } from '../config/schema.ts';
 import { type ConfigFormat, detectFormat, FORMAT_NAMES } from './detect.ts';
@@ -64,3 +66,36 @@ export const anyConfigSchema = z.unknown().transform((data, context): ProxyConfi
   }
   return native.data;
 });
+
+export interface FormatDescription {
+  format: ConfigFormat;
+  /** Things worth a log line: keys accepted for compatibility that do something else here. */
+  notes: string[];
+}
+
+/** The format of a config file's text, and notes on it; native when it cannot be parsed. */
+export function describeConfigText(text: string): FormatDescription {
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch {
+    return { format: 'native', notes: [] };
+  }
+  const format = detectFormat(data);
+  const notes: string[] = [];
+  const sampling = (data as { tracing?: { samplingServer?: unknown } } | null)?.tracing?.samplingServer;
+  if (format === 'sidecar' && typeof sampling === 'string') {
+    notes.push(
+      `tracing.samplingServer ${sampling} is accepted, but spans leave over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT; Jaeger takes OTLP on port 4318) and trace context is read and written with OTEL_PROPAGATORS (add jaeger or b3 for OpenTracing clients)`,
+    );
+  }
+  return { format, notes };
+}
+
+export async function describeConfigFile(file: string): Promise<FormatDescription> {
+  try {
+    return describeConfigText(await readFile(file, 'utf8'));
+  } catch {
+    return { format: 'native', notes: [] };
+  }
+}

@@ -11,9 +11,10 @@ import {
   startAdminServer,
   watchConfig,
 } from '@sre-stack/runtime';
+import { anyConfigSchema, describeConfigFile } from '../adapters/index.ts';
 import { configRoute } from '../admin.ts';
 import type { ProxyOptions } from '../cli.ts';
-import { configSchema, type ProxyConfig } from '../config/schema.ts';
+import type { ProxyConfig } from '../config/schema.ts';
 import { createLoggers } from '../loggers.ts';
 import { reportStartupError } from '../single.ts';
 import type { MetricSnapshot } from '../telemetry/lean-metrics.ts';
@@ -28,14 +29,15 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
   const lifecycle = createLifecycle({ logger });
   const workers = new Set<Worker>();
   let current: ProxyConfig | undefined;
-  let watched: Awaited<ReturnType<typeof watchConfig<typeof configSchema>>>;
+  let watched: Awaited<ReturnType<typeof watchConfig<typeof anyConfigSchema>>>;
+  const { format, notes } = await describeConfigFile(options.config);
   const broadcast = (message: ToWorker) => {
     for (const worker of workers) if (worker.isConnected()) worker.send(message);
   };
   try {
     watched = await watchConfig({
       file: options.config,
-      schema: configSchema,
+      schema: anyConfigSchema,
       logger,
       apply: (next) => {
         current = next;
@@ -46,15 +48,17 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
     reportStartupError(error, logger);
     process.exit(1);
   }
+  for (const note of notes) logger.info({ config_file: options.config }, note);
   const config = watched.current;
   const requestedPort = options.port ?? config.listen.port;
+  const requestedTlsPort = config.tls ? (options.tlsPort ?? config.tls.port) : undefined;
   let servingPort: number | undefined;
   const pendingScrapes = new Map<
     number,
     { snapshots: MetricSnapshot[][]; waiting: number; done: () => void }
   >();
 
-  const fork = (): Promise<number> => {
+  const fork = (): Promise<{ port: number; tlsPort: number | undefined }> => {
     const worker = cluster.fork();
     workers.add(worker);
     return new Promise((resolve) => {
@@ -67,10 +71,14 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
             // The same port as requested (even 0): node:cluster shares one listener per requested address.
             port: requestedPort,
             host: config.listen.host,
+            tlsPort: requestedTlsPort,
             workers: options.workers,
           } satisfies ToWorker);
-        } else if (message.type === 'proxy:listening') resolve(message.port);
-        else if (message.type === 'proxy:metrics') collect(message.id, message.metrics);
+        } else if (message.type === 'proxy:listening') {
+          resolve({ port: message.port, tlsPort: message.tlsPort });
+        } else if (message.type === 'proxy:failed' && servingPort === undefined) {
+          process.stderr.write(`proxy: ${message.message}\n`);
+        } else if (message.type === 'proxy:metrics') collect(message.id, message.metrics);
       });
       worker.on('exit', (code, signal) => {
         workers.delete(worker);
@@ -117,19 +125,22 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
 
   cluster.setupPrimary({ silent: false });
   const ports = await Promise.all(Array.from({ length: options.workers }, () => fork()));
-  servingPort = ports[0] as number;
-  if (ports.some((port) => port !== servingPort)) logger.warn({ ports }, 'workers bound different ports');
+  servingPort = (ports[0] as { port: number }).port;
+  const servingTlsPort = ports[0]?.tlsPort;
+  if (ports.some(({ port }) => port !== servingPort)) logger.warn({ ports }, 'workers bound different ports');
   let draining = false;
+  const serveMetrics = async (_request: unknown, response: import('node:http').ServerResponse) => {
+    const { body, contentType } = await clusterMetrics();
+    response.writeHead(200, { 'content-type': contentType });
+    response.end(body);
+  };
   const admin = await startAdminServer({
     port: options.metricsPort ?? config.admin.port,
     host: config.admin.host,
     logger,
     routes: {
-      '/metrics': async (_request, response) => {
-        const { body, contentType } = await clusterMetrics();
-        response.writeHead(200, { 'content-type': contentType });
-        response.end(body);
-      },
+      '/metrics': serveMetrics,
+      [config.admin.metricsPath]: serveMetrics,
       '/config': configRoute(() => watched.current, options.config),
       '/workers': (_request, response) =>
         sendJson(response, 200, {
@@ -148,9 +159,11 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
   logger.info(
     {
       port: servingPort,
+      tls_port: servingTlsPort,
       metrics_port: admin.port,
       workers: options.workers,
       routes: config.routes.length,
+      config_format: format,
       config_file: options.config,
     },
     'listening',

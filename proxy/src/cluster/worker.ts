@@ -24,23 +24,30 @@ export function runWorker(): Promise<void> {
           proxy = new ProxyServer(message.config, { logger, accessLog, workers: message.workers });
           const server = proxy;
           let port: number;
+          let tlsPort: number | undefined;
           try {
             port = await server.listen(message.port, message.host);
+            const tls = message.config.tls;
+            if (tls && message.tlsPort !== undefined) {
+              tlsPort = await server.listenTls(message.tlsPort, tls.host ?? message.host);
+              untracedPorts.add(tlsPort);
+            }
           } catch (error) {
             logger.error({ err: error }, 'worker cannot listen');
+            send({ type: 'proxy:failed', message: (error as Error).message });
             process.exit(1);
           }
           untracedPorts.add(port);
           lifecycle.onShutdown('drain requests', (deadline) => server.drain(deadline));
           lifecycle.onShutdown('close upstream pools', () => server.close());
           lifecycle.onShutdown('flush the access log', flush);
-          send({ type: 'proxy:listening', port });
+          send({ type: 'proxy:listening', port, tlsPort });
           resolve();
           return;
         }
         case 'proxy:config':
           try {
-            proxy?.apply(message.config);
+            await proxy?.apply(message.config);
           } catch (error) {
             logger.error({ err: error }, 'worker could not apply the new config; keeping the old one');
             send({ type: 'proxy:config-failed', message: (error as Error).message });

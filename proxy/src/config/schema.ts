@@ -1,7 +1,7 @@
-// The proxy's native config. Other formats (the Lalamove sidecar YAML, rgate's Docker labels) are meant
-// to be translated into this one by adapters, so every concept lives here once: a route has a `match`,
+// The proxy's native config. Other formats (the seeds' sidecar YAML, rgate's config, the load balancer's)
+// are translated into this one by the adapters in ../adapters/, so every concept lives here once: a route has a `match`,
 // `policies`, and either an `upstream` group (targets + balancer) or a `static` response.
-import { duration } from '@sre-stack/runtime';
+import { configPath, duration } from '@sre-stack/runtime';
 import { z } from 'zod';
 import { POLICIES } from '../policies/index.ts';
 import { STRATEGY_NAMES } from '../upstream/balancer.ts';
@@ -54,11 +54,81 @@ const headerEdits = z
   })
   .prefault({});
 
+const dockerLabel = z
+  .string()
+  .regex(/^[^=\s]+(=.*)?$/, 'expected a Docker label as key=value (or a bare key)');
+
+const healthSchema = z
+  .strictObject({
+    passive: z
+      .strictObject({
+        consecutiveFailures: z.int().min(1).default(5).meta({
+          description: 'Failures in a row (5xx answers or transport errors) that eject a target. Default 5.',
+        }),
+        baseEjection: duration().prefault('30s').meta({
+          description: 'First ejection period; the nth ejection lasts n times this. Default 30s.',
+        }),
+        maxEjection: duration().prefault('300s').meta({ description: 'Longest ejection. Default 300s.' }),
+      })
+      .optional()
+      .meta({ description: 'Outlier ejection from the attempts the proxy makes anyway.' }),
+    active: z
+      .strictObject({
+        path: z
+          .string()
+          .startsWith('/')
+          .default('/')
+          .meta({ description: 'GET this on every target. Default /.' }),
+        interval: duration().prefault('5s').meta({ description: 'Between checks. Default 5s.' }),
+        timeout: duration()
+          .prefault('1s')
+          .meta({ description: 'A check without an answer by then fails. Default 1s.' }),
+        healthyThreshold: z
+          .int()
+          .min(1)
+          .default(2)
+          .meta({ description: 'Passes in a row that bring a target back. Default 2.' }),
+        unhealthyThreshold: z
+          .int()
+          .min(1)
+          .default(3)
+          .meta({ description: 'Failures in a row that take it out. Default 3.' }),
+      })
+      .optional()
+      .meta({ description: 'Health checks: 2xx or 3xx passes.' }),
+  })
+  .optional()
+  .meta({
+    description:
+      'Target health. Unhealthy targets get no attempts; when every target is unhealthy, all are used (panic mode).',
+  });
+
 export const upstreamSchema = z
   .strictObject({
     targets: z.array(target).default([]).meta({
       description: 'Upstream origins. An empty list is allowed: requests then get 503 (no upstream).',
     }),
+    discovery: z
+      .strictObject({
+        docker: z.strictObject({
+          labels: z.array(dockerLabel).min(1).meta({
+            description: 'The group is every running container carrying all of these labels.',
+          }),
+        }),
+      })
+      .optional()
+      .meta({
+        description:
+          'Targets found at run time instead of `targets`: Docker containers by label, through the Docker Engine API at DOCKER_HOST (default unix:///var/run/docker.sock).',
+      }),
+    health: healthSchema,
+    unreachableStatus: z
+      .union([z.literal(502), z.literal(503)])
+      .default(502)
+      .meta({
+        description:
+          'Status when no target could be reached (connection refused or reset): 502 Bad Gateway (default) or 503 Service Unavailable.',
+      }),
     balancer: z.enum(STRATEGY_NAMES).default('round-robin').meta({
       description:
         'How attempts spread over targets: round-robin, random or least-request. Default round-robin.',
@@ -86,6 +156,9 @@ export const upstreamSchema = z
         }),
       })
       .prefault({}),
+  })
+  .refine((group) => !(group.discovery && group.targets.length > 0), {
+    message: 'set either targets or discovery, not both',
   })
   .meta({ description: 'An upstream group: targets and how to balance over them.' });
 
@@ -150,6 +223,13 @@ export const routeSchema = z
           .startsWith('/')
           .optional()
           .meta({ description: 'Prepended to the path (after stripPrefix).' }),
+        forwardedHeaders: z
+          .array(z.enum(['for', 'proto', 'host']))
+          .default(['for', 'proto', 'host'])
+          .meta({
+            description:
+              'Which X-Forwarded-* headers are appended upstream. Default all three: for, proto, host.',
+          }),
         requestHeaders: headerEdits,
         responseHeaders: headerEdits,
       })
@@ -160,20 +240,64 @@ export const routeSchema = z
     message: 'a route needs exactly one of upstream or static',
   });
 
-const listener = (defaultPort: number) =>
-  z
-    .strictObject({
-      host: z.string().min(1).optional().meta({ description: 'Address to bind. Default all interfaces.' }),
-      port: port
-        .default(defaultPort)
-        .meta({ description: `Port. Default ${defaultPort}; --port/--metrics-port win.` }),
-    })
-    .prefault({});
+const listenerShape = (defaultPort: number, flag: string) => ({
+  host: z.string().min(1).optional().meta({ description: 'Address to bind. Default all interfaces.' }),
+  port: port.default(defaultPort).meta({ description: `Port. Default ${defaultPort}; ${flag} wins.` }),
+});
+
+const tlsSchema = z
+  .strictObject({
+    ...listenerShape(443, '--tls-port'),
+    cert: configPath().meta({
+      description: 'PEM certificate (chain) file; relative to this file. `proxy certs` makes one.',
+    }),
+    key: configPath().meta({ description: 'PEM private key file; relative to this file.' }),
+    redirectHttp: z.boolean().default(true).meta({
+      description:
+        'The plain-HTTP listener answers every request with a redirect to the same URL over HTTPS. Default true.',
+    }),
+    redirectPort: port.optional().meta({
+      description:
+        'The HTTPS port redirects name, when clients reach the TLS listener on another port than it binds (port mapping). Default the bound port.',
+    }),
+    redirectStatus: z
+      .union([z.literal(301), z.literal(308)])
+      .default(308)
+      .meta({ description: '308 (default) keeps the method and body; 301 for very old clients.' }),
+    hsts: duration()
+      .optional()
+      .meta({ description: 'Strict-Transport-Security max-age on HTTPS responses. Default none.' }),
+  })
+  .meta({
+    description:
+      'A TLS listener serving the same routes. Certificates are read again on reload (SIGHUP or a config change).',
+  });
 
 export const configSchema = z
   .strictObject({
-    listen: listener(8000).meta({ description: 'The serving listener.' }),
-    admin: listener(9102).meta({ description: 'The admin listener: /metrics, /healthz, /readyz, /config.' }),
+    listen: z
+      .strictObject(listenerShape(8000, '--port'))
+      .prefault({})
+      .meta({ description: 'The serving listener.' }),
+    admin: z
+      .strictObject({
+        ...listenerShape(9102, '--metrics-port'),
+        metricsPath: z.string().startsWith('/').default('/metrics').meta({
+          description: 'Where Prometheus scrapes (as well as /metrics). Default /metrics.',
+        }),
+      })
+      .prefault({})
+      .meta({ description: 'The admin listener: /metrics, /healthz, /readyz, /config.' }),
+    tls: tlsSchema.optional(),
+    stats: z
+      .strictObject({
+        path: z.string().startsWith('/').default('/stats').meta({ description: 'Default /stats.' }),
+      })
+      .optional()
+      .meta({
+        description:
+          'rgate-style traffic statistics on the serving listener: GET answers request counts (success 200–399, error 400+) and latency (average, p95, p99 in ms). Runs the proxy as one process.',
+      }),
     server: z
       .strictObject({
         keepAliveTimeout: duration()
@@ -227,3 +351,4 @@ export const configSchema = z
 export type ProxyConfig = z.output<typeof configSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
 export type UpstreamConfig = z.output<typeof upstreamSchema>;
+export type TlsConfig = z.output<typeof tlsSchema>;

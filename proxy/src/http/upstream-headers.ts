@@ -48,11 +48,24 @@ export function upstreamRequestHeaders(exchange: Exchange, rewrite: Rewrite | un
   const host = incoming.host;
   const upstreamHost = rewrite?.host ?? host;
   if (upstreamHost !== undefined) out.push('host', upstreamHost);
-  out.push('x-forwarded-for', appendForwarded(forwardedFor, exchange.clientIp));
-  out.push('x-forwarded-proto', appendForwarded(forwardedProto, 'http'));
-  if (host !== undefined) out.push('x-forwarded-host', appendForwarded(forwardedHost, host));
+  // A header the route does not append (rewrite.forwardedHeaders) still goes on as the client sent it.
+  if (rewrite === undefined || rewrite.forwardedFor) {
+    out.push('x-forwarded-for', appendForwarded(forwardedFor, exchange.clientIp));
+  } else pushAsIs(out, 'x-forwarded-for', forwardedFor);
+  if (rewrite === undefined || rewrite.forwardedProto) {
+    out.push('x-forwarded-proto', appendForwarded(forwardedProto, exchange.scheme));
+  } else pushAsIs(out, 'x-forwarded-proto', forwardedProto);
+  if (host !== undefined && (rewrite === undefined || rewrite.forwardedHost)) {
+    out.push('x-forwarded-host', appendForwarded(forwardedHost, host));
+  } else pushAsIs(out, 'x-forwarded-host', forwardedHost);
   if (rewrite) for (const item of rewrite.setRequestHeaders) out.push(item);
   return out;
+}
+
+function pushAsIs(out: string[], name: string, value: string | string[] | undefined): void {
+  if (value === undefined) return;
+  if (typeof value === 'string') out.push(name, value);
+  else for (const item of value) out.push(name, item);
 }
 
 /** The response head for the client: the upstream's headers minus hop-by-hop, plus the proxy's own. */

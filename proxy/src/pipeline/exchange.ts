@@ -23,6 +23,8 @@ export class Exchange {
   readonly url: string;
   readonly startedAt: number;
   readonly clientIp: string;
+  /** http, or https on the TLS listener. */
+  readonly scheme: 'http' | 'https';
   /** The path and query sent upstream (after rewrites). */
   upstreamPath: string;
   /** The request headers for every try, without trace headers (see http/upstream-headers.ts). */
@@ -40,6 +42,8 @@ export class Exchange {
   target: Target | undefined;
   /** Milliseconds from the committed attempt's start to its response head. */
   serviceTimeMs = -1;
+  /** Milliseconds the upstream attempts took, all of them (what the proxy did not add). */
+  upstreamMs = 0;
   /** Why each retry happened, in order (status codes or failure kinds). */
   retryReasons: string[] | undefined;
   /** A policy's explanation of an unusual decision, for the access log. */
@@ -80,6 +84,7 @@ export class Exchange {
     this.upstreamPath = url;
     this.startedAt = performance.now();
     this.clientIp = clientAddress(req.socket.remoteAddress);
+    this.scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
     const headers = req.headers;
     const length = headers['content-length'];
     this.body =
@@ -92,7 +97,7 @@ export class Exchange {
       () => ({
         'http.request.method': this.method,
         'url.path': path,
-        'url.scheme': 'http',
+        'url.scheme': this.scheme,
         'http.route': template,
         'proxy.route': route ? route.name : 'no_route',
         'client.address': this.clientIp,

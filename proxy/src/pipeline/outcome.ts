@@ -11,6 +11,8 @@ export type DecidedBy =
   | 'static'
   | 'no_route'
   | 'no_upstream'
+  | 'method_not_allowed'
+  | 'redirect'
   | 'client_abort'
   | 'error';
 

@@ -12,7 +12,9 @@ import type { Next, Target, TargetGate } from './types.ts';
 export interface PolicyContext {
   /** The route's name: the `route` label of the policy's metrics. */
   route: string;
-  /** The route's upstream targets (empty for static routes). */
+  /** Whether the route forwards (false for static routes). */
+  upstream: boolean;
+  /** The route's upstream targets as configured (empty for static routes and discovered groups). */
   targets: readonly Target[];
   clock: Clock;
   logger: Logger;

@@ -36,11 +36,16 @@ export interface TargetGate {
 
 export interface UpstreamGroup {
   readonly name: string;
+  /** The targets now (a discovered group's change at run time). */
   readonly targets: readonly Target[];
   /** The next target for an attempt, skipping `avoid` (the previous try) when another one exists. */
   pick(exchange: Exchange, avoid: Target | undefined): Target;
+  /** An attempt's outcome, for passive health (outlier ejection). */
+  report(target: Target, outcome: Outcome): void;
   /** Milliseconds between body chunks before the stream is given up. */
   readonly idleTimeoutMs: number;
+  /** The status when no target could be reached: 502 or 503. */
+  readonly unreachableStatus: 502 | 503;
 }
 
 export interface StaticResponse {
@@ -59,6 +64,10 @@ export interface Rewrite {
   removeRequestHeaders: Set<string>;
   setResponseHeaders: string[];
   removeResponseHeaders: Set<string>;
+  /** Which X-Forwarded-* headers are appended upstream. */
+  forwardedFor: boolean;
+  forwardedProto: boolean;
+  forwardedHost: boolean;
 }
 
 export interface CompiledRoute {

@@ -10,10 +10,12 @@ import { compose, type Policy, type PolicyDefinition } from '../pipeline/policy.
 import type { CompiledRoute, Next, Rewrite, StaticResponse, Target } from '../pipeline/types.ts';
 import { POLICIES } from '../policies/index.ts';
 import { RouteMetrics, TargetMetrics } from '../telemetry/metrics.ts';
+import { followTargets, type TargetSource } from '../upstream/discovered.ts';
 import { forward } from '../upstream/forward.ts';
-import { createGroup } from '../upstream/group.ts';
-import type { PoolSet } from '../upstream/pools.ts';
-import { compileMatch, type Matcher } from './matcher.ts';
+import { Group } from '../upstream/group.ts';
+import type { HealthSettings } from '../upstream/health.ts';
+import type { PoolSet, PoolSettings } from '../upstream/pools.ts';
+import { type CompiledMatch, compileMatch, type Matcher } from './matcher.ts';
 
 export interface CompileDependencies {
   pools: PoolSet;
@@ -23,6 +25,8 @@ export interface CompileDependencies {
   random?: () => number;
   /** The table in force, whose policies may be carried over. */
   previous?: RoutingTable;
+  /** Where discovered groups get their targets (Docker); required when a group uses discovery. */
+  targetSource?: TargetSource;
 }
 
 const ORDERED_POLICIES = [...POLICIES].sort((a, b) => a.order - b.order);
@@ -30,13 +34,44 @@ const ORDERED_POLICIES = [...POLICIES].sort((a, b) => a.order - b.order);
 export class RoutingTable {
   readonly routes: readonly CompiledRoute[];
   private readonly tests: readonly Matcher[];
+  private readonly matches: readonly CompiledMatch[];
   /** Policy instances by identity key, for the next reload to reuse. */
   readonly policies: ReadonlyMap<string, Policy>;
+  /** Upstream groups and what to stop with them (health checks, discovery subscriptions). */
+  private readonly groups: readonly { group: Group; stop?: () => void }[];
 
-  constructor(routes: CompiledRoute[], tests: Matcher[], policies: Map<string, Policy>) {
+  constructor(
+    routes: CompiledRoute[],
+    matches: CompiledMatch[],
+    policies: Map<string, Policy>,
+    groups: { group: Group; stop?: () => void }[] = [],
+  ) {
     this.routes = routes;
-    this.tests = tests;
+    this.matches = matches;
+    this.tests = matches.map((match) => match.test);
     this.policies = policies;
+    this.groups = groups;
+  }
+
+  /**
+   * The methods routes would take for this path and host, when no route took the request's own: the
+   * answer is then 405 with Allow, not 404. Empty when no route matches the path and host at all.
+   */
+  allowedMethods(path: string, req: Parameters<Matcher>[2]): string[] {
+    const allowed = new Set<string>();
+    for (const match of this.matches) {
+      if (!match.testIgnoringMethod('', path, req)) continue;
+      for (const method of match.methods ?? []) allowed.add(method);
+    }
+    return [...allowed];
+  }
+
+  /** Stops the groups' health checks and discovery; called when a reload replaced this table. */
+  disposeGroups(): void {
+    for (const { group, stop } of this.groups) {
+      group.dispose();
+      stop?.();
+    }
   }
 
   match(method: string, path: string, req: Parameters<Matcher>[2]): CompiledRoute | undefined {
@@ -58,14 +93,42 @@ export function routeName(route: RouteConfig, index: number): string {
 
 export function compileConfig(config: ProxyConfig, deps: CompileDependencies): RoutingTable {
   const routes: CompiledRoute[] = [];
-  const tests: Matcher[] = [];
+  const matches: CompiledMatch[] = [];
   const policies = new Map<string, Policy>();
-  config.routes.forEach((route, index) => {
-    const { test, template } = compileMatch(route.match);
-    tests.push(test);
-    routes.push(compileRoute(config, route, index, template, deps, policies));
-  });
-  return new RoutingTable(routes, tests, policies);
+  const groups: { group: Group; stop?: () => void }[] = [];
+  try {
+    config.routes.forEach((route, index) => {
+      const match = compileMatch(route.match);
+      matches.push(match);
+      routes.push(compileRoute(config, route, index, match.template, deps, policies, groups));
+    });
+  } catch (error) {
+    for (const { group, stop } of groups) {
+      group.dispose();
+      stop?.();
+    }
+    throw error;
+  }
+  return new RoutingTable(routes, matches, policies, groups);
+}
+
+function healthSettings(health: UpstreamConfig['health']): HealthSettings {
+  const passive = health?.passive;
+  const active = health?.active;
+  return {
+    passive: passive && {
+      consecutiveFailures: passive.consecutiveFailures,
+      baseEjectionMs: passive.baseEjection,
+      maxEjectionMs: Math.max(passive.maxEjection, passive.baseEjection),
+    },
+    active: active && {
+      path: active.path,
+      intervalMs: active.interval,
+      timeoutMs: active.timeout,
+      healthyThreshold: active.healthyThreshold,
+      unhealthyThreshold: active.unhealthyThreshold,
+    },
+  };
 }
 
 function compileRoute(
@@ -75,6 +138,7 @@ function compileRoute(
   template: string,
   deps: CompileDependencies,
   policies: Map<string, Policy>,
+  groups: { group: Group; stop?: () => void }[],
 ): CompiledRoute {
   const name = routeName(route, index);
   const metrics = new RouteMetrics(name);
@@ -100,6 +164,12 @@ function compileRoute(
       typeof route.upstream === 'string' ? config.upstreams[route.upstream] : route.upstream
     ) as UpstreamConfig;
     const groupName = typeof route.upstream === 'string' ? route.upstream : name;
+    const poolSettings: PoolSettings = {
+      connections: group.pool.connections,
+      pipelining: group.pool.pipelining,
+      keepAliveTimeoutMs: group.pool.keepAlive,
+      connectTimeoutMs: group.pool.connectTimeout,
+    };
     targets = group.targets.map((target) => {
       const url = new URL(target.url);
       return {
@@ -107,17 +177,30 @@ function compileRoute(
         hostname: url.hostname,
         port: Number(url.port || 80),
         weight: target.weight,
-        pool: deps.pools.get(url.origin, {
-          connections: group.pool.connections,
-          pipelining: group.pool.pipelining,
-          keepAliveTimeoutMs: group.pool.keepAlive,
-          connectTimeoutMs: group.pool.connectTimeout,
-        }),
+        pool: deps.pools.get(url.origin, poolSettings),
         metrics: new TargetMetrics(name, url.origin),
         active: 0,
       };
     });
-    upstream = createGroup(groupName, targets, group.balancer, group.pool.idleTimeout, deps.random);
+    const compiled = new Group({
+      name: groupName,
+      route: name,
+      targets,
+      strategy: group.balancer,
+      idleTimeoutMs: group.pool.idleTimeout,
+      unreachableStatus: group.unreachableStatus,
+      health: healthSettings(group.health),
+      clock: deps.clock,
+      logger: deps.logger,
+      random: deps.random,
+    });
+    let stop: (() => void) | undefined;
+    if (group.discovery) {
+      if (!deps.targetSource) throw new Error(`route ${name}: discovery is not available in this process`);
+      stop = followTargets(deps.targetSource, group.discovery.docker.labels, compiled, name, poolSettings);
+    }
+    groups.push({ group: compiled, stop });
+    upstream = compiled;
     last = forward;
   }
 
@@ -126,7 +209,7 @@ function compileRoute(
   for (const definition of ORDERED_POLICIES) {
     const section = sections[definition.key];
     if (section === undefined) continue;
-    routePolicies.push(policyFor(definition, section, name, targets, deps, policies));
+    routePolicies.push(policyFor(definition, section, name, upstream !== undefined, targets, deps, policies));
   }
   const gates = routePolicies.flatMap((policy) => (policy.gate ? [policy.gate] : []));
   return {
@@ -147,12 +230,14 @@ function policyFor(
   definition: PolicyDefinition,
   section: unknown,
   route: string,
+  upstream: boolean,
   targets: Target[],
   deps: CompileDependencies,
   policies: Map<string, Policy>,
 ): Policy {
   const key = JSON.stringify([
     route,
+    upstream,
     definition.key,
     section,
     targets.map((target) => target.origin),
@@ -163,6 +248,7 @@ function policyFor(
     definition.create(section, {
       route,
       targets,
+      upstream,
       clock: deps.clock,
       logger: deps.logger,
       workers: deps.workers,
@@ -184,6 +270,9 @@ function compileRewrite(rewrite: NonNullable<RouteConfig['rewrite']>): Rewrite {
   ]);
   return {
     host: rewrite.host,
+    forwardedFor: rewrite.forwardedHeaders.includes('for'),
+    forwardedProto: rewrite.forwardedHeaders.includes('proto'),
+    forwardedHost: rewrite.forwardedHeaders.includes('host'),
     stripPrefix: rewrite.stripPrefix,
     addPrefix: rewrite.addPrefix,
     setRequestHeaders: setRequest,

@@ -11,18 +11,30 @@ export interface MatchConfig {
 
 export type Matcher = (method: string, path: string, req: IncomingMessage) => boolean;
 
-export function compileMatch(match: MatchConfig): { test: Matcher; template: string } {
+export interface CompiledMatch {
+  test: Matcher;
+  /** The same test without the method: a request it matches with another method gets 405, not 404. */
+  testIgnoringMethod: Matcher;
+  /** The methods matched; undefined for any. */
+  methods: readonly string[] | undefined;
+  template: string;
+}
+
+export function compileMatch(match: MatchConfig): CompiledMatch {
   const pathTest = compilePath(match);
   const methods = match.methods ? new Set(match.methods) : undefined;
   const hostTest = match.host ? compileHost(match.host) : undefined;
   const template = match.path ?? (match.pathPrefix ? `${match.pathPrefix}*` : '/*');
-  const test: Matcher = (method, path, req) => {
-    if (methods && !methods.has(method)) return false;
+  const testIgnoringMethod: Matcher = (_method, path, req) => {
     if (pathTest && !pathTest(path)) return false;
     if (hostTest && !hostTest(hostOf(req))) return false;
     return true;
   };
-  return { test, template };
+  const test: Matcher = (method, path, req) => {
+    if (methods && !methods.has(method)) return false;
+    return testIgnoringMethod(method, path, req);
+  };
+  return { test, testIgnoringMethod, methods: match.methods, template };
 }
 
 function compilePath(match: MatchConfig): ((path: string) => boolean) | undefined {

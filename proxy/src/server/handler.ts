@@ -5,17 +5,26 @@ import type { Logger } from '@sre-stack/runtime';
 import { upstreamRequestHeaders } from '../http/upstream-headers.ts';
 import { Exchange } from '../pipeline/exchange.ts';
 import { local } from '../pipeline/outcome.ts';
+import type { CompiledRoute } from '../pipeline/types.ts';
 import { type RoutingTable, rewritePath } from '../route/compile.ts';
 import { pathOf } from '../route/matcher.ts';
+import type { RgateStats } from '../stats/rgate-stats.ts';
 import type { AccessLog } from '../telemetry/access-log.ts';
 import { RouteMetrics } from '../telemetry/metrics.ts';
 import { endSpan } from '../telemetry/tracing.ts';
 import { commit, type ResponseOptions } from './respond.ts';
+import { isStatsRequest, serveStats } from './stats-endpoint.ts';
 
 export interface ServingState extends ResponseOptions {
   table: RoutingTable;
   accessLog: AccessLog | undefined;
   logger: Logger;
+  /** rgate's /stats: where it is served, and what it counts. */
+  stats?: { path: string; counts: RgateStats };
+  /** With TLS on: the plain-HTTP listener's only route, a redirect to HTTPS. */
+  redirect?: CompiledRoute;
+  /** The Strict-Transport-Security value for HTTPS responses, when set. */
+  hsts?: string;
 }
 
 let noRouteMetrics: RouteMetrics | undefined;
@@ -27,11 +36,33 @@ export function createRequestHandler(
     let url = req.url ?? '/';
     if (url.charCodeAt(0) !== 47 /* / */) url = originForm(url);
     const path = pathOf(url);
-    const route = state.table.match(req.method ?? 'GET', path, req);
+    const stats = state.stats;
+    // Reading the statistics is not traffic: answered before routing, and not counted.
+    if (stats !== undefined && isStatsRequest(req, path, stats.path))
+      return serveStats(req, res, stats.counts);
+    const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+    const route =
+      state.redirect !== undefined && !encrypted
+        ? state.redirect
+        : state.table.match(req.method ?? 'GET', path, req);
     const exchange = new Exchange(req, res, route, path, url);
     res.on('close', () => finish(exchange, state));
+    if (encrypted && state.hsts !== undefined)
+      exchange.addResponseHeader('strict-transport-security', state.hsts);
     if (route === undefined) {
-      commit(exchange, local(404, `no route matches ${exchange.method} ${path}\n`, 'no_route'), state);
+      const allowed = state.table.allowedMethods(path, req);
+      commit(
+        exchange,
+        allowed.length > 0
+          ? local(
+              405,
+              `method ${exchange.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}\n`,
+              'method_not_allowed',
+              ['allow', allowed.join(', ')],
+            )
+          : local(404, `no route matches ${exchange.method} ${path}\n`, 'no_route'),
+        state,
+      );
       return;
     }
     route.active++;
@@ -81,6 +112,14 @@ function finish(exchange: Exchange, state: ServingState): void {
   }
   metrics.requests(exchange.method, exchange.status).inc();
   metrics.duration.observe(durationMs / 1000, exchange.traceId);
+  metrics.responses.record(
+    exchange.status,
+    exchange.decidedBy,
+    durationMs,
+    exchange.upstreamMs,
+    exchange.traceId,
+  );
+  state.stats?.counts.record(exchange.status, durationMs);
   const span = exchange.span;
   if (span.isRecording()) {
     span.setAttribute('proxy.decided_by', exchange.decidedBy);

@@ -1,14 +1,21 @@
-// The serving side of one process: the HTTP listener, the routing table in force, and the pools.
-// apply() swaps in a new config; requests already running keep the route objects they started with,
-// so a reload never drops one.
-import { createServer, type Server } from 'node:http';
+// The serving side of one process: the HTTP listener (and the TLS one, when configured), the routing
+// table in force, the pools, and Docker discovery when a group uses it. apply() swaps in a new config;
+// requests already running keep the route objects they started with, so a reload never drops one.
+import { createServer, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { drainHttpServer, type Logger } from '@sre-stack/runtime';
 import { type Clock, systemClock } from '../clock.ts';
 import type { ProxyConfig } from '../config/schema.ts';
+import { DockerClient } from '../discovery/docker/client.ts';
+import { DockerDiscovery } from '../discovery/docker/discovery.ts';
+import { dockerEndpoint } from '../discovery/docker/docker-host.ts';
 import { compileConfig, type RoutingTable } from '../route/compile.ts';
+import { RgateStats } from '../stats/rgate-stats.ts';
 import type { AccessLog } from '../telemetry/access-log.ts';
 import { forgetRoute } from '../telemetry/metrics.ts';
+import { readCredentials, type TlsCredentials } from '../tls/credentials.ts';
+import { createTlsListener, type TlsListener } from '../tls/listener.ts';
+import { redirectRoute } from '../tls/redirect.ts';
 import { PoolSet } from '../upstream/pools.ts';
 import { createRequestHandler, type ServingState } from './handler.ts';
 
@@ -21,56 +28,83 @@ export interface ProxyServerOptions {
 
 export class ProxyServer {
   readonly server: Server;
+  private tls: TlsListener | undefined;
   private readonly pools = new PoolSet();
   private readonly options: ProxyServerOptions;
   private readonly state: ServingState;
+  private readonly handler: ReturnType<typeof createRequestHandler>;
   private config: ProxyConfig | undefined;
   private draining = false;
+  private discovery: DockerDiscovery | undefined;
+  private discoveryStarted: Promise<void> | undefined;
+  /** Kept across reloads: the statistics count everything since the start. */
+  private readonly statsCounts = new RgateStats();
+  private tlsPort: number | undefined;
 
   constructor(initial: ProxyConfig, options: ProxyServerOptions) {
     this.options = options;
-    const table = this.compile(initial);
     this.state = {
-      table,
+      table: undefined as unknown as RoutingTable,
       accessLog: initial.accessLog ? options.accessLog : undefined,
       logger: options.logger,
       draining: () => this.draining,
     };
+    this.state.table = this.compile(initial);
+    this.applyListenerSettings(initial);
     this.config = initial;
-    this.server = createServer(
-      {
-        maxHeaderSize: initial.server.maxHeaderSize,
-        // Node's strict parser refuses request smuggling (conflicting lengths, bad chunking); keep it.
-        insecureHTTPParser: false,
-        requireHostHeader: true,
-        keepAliveTimeout: initial.server.keepAliveTimeout,
-        headersTimeout: initial.server.headersTimeout,
-        requestTimeout: initial.server.requestTimeout,
-      },
-      createRequestHandler(this.state),
-    );
-    this.applyServerSettings(initial);
+    this.handler = createRequestHandler(this.state);
+    this.server = createServer(this.serverOptions(initial), this.handler);
+    this.applyServerSettings(this.server, initial);
+  }
+
+  private serverOptions(config: ProxyConfig): ServerOptions {
+    return {
+      maxHeaderSize: config.server.maxHeaderSize,
+      // Node's strict parser refuses request smuggling (conflicting lengths, bad chunking); keep it.
+      insecureHTTPParser: false,
+      requireHostHeader: true,
+      keepAliveTimeout: config.server.keepAliveTimeout,
+      headersTimeout: config.server.headersTimeout,
+      requestTimeout: config.server.requestTimeout,
+    };
+  }
+
+  /** Resolves once discovered groups have had their first list (at once when there are none). */
+  ready(): Promise<void> {
+    return this.discoveryStarted ?? Promise.resolve();
   }
 
   /** Compiles and swaps in a config; throws (keeping the old one) if it cannot be compiled. */
-  apply(next: ProxyConfig): void {
+  async apply(next: ProxyConfig): Promise<void> {
     const previous = this.config;
+    // Certificates first: a missing or broken file refuses the reload before anything changed.
+    let credentials: TlsCredentials | undefined;
+    if (this.tls && next.tls) credentials = await readCredentials(next.tls.cert, next.tls.key);
     const table = this.compile(next);
     const old = this.state.table;
     this.state.table = table;
     this.state.accessLog = next.accessLog ? this.options.accessLog : undefined;
     this.config = next;
-    this.applyServerSettings(next);
+    this.applyListenerSettings(next);
+    this.applyServerSettings(this.server, next);
+    if (this.tls) {
+      this.applyServerSettings(this.tls.server, next);
+      if (credentials) this.tls.update(credentials);
+    }
     // Policies the new table did not carry over stop their timers; series of removed routes go.
     const kept = new Set(table.policies.values());
     for (const policy of old.policies.values()) if (!kept.has(policy)) policy.dispose?.();
+    old.disposeGroups();
     const names = new Set(table.routes.map((route) => route.name));
     for (const route of old.routes) if (!names.has(route.name)) forgetRoute(route.name);
     if (
       previous &&
-      (previous.listen.port !== next.listen.port || previous.listen.host !== next.listen.host)
+      (previous.listen.port !== next.listen.port ||
+        previous.listen.host !== next.listen.host ||
+        previous.tls?.port !== next.tls?.port ||
+        (previous.tls === undefined) !== (next.tls === undefined))
     ) {
-      this.options.logger.warn('listen address changes take effect on restart');
+      this.options.logger.warn('listener changes (address, port, TLS on or off) take effect on restart');
     }
     if (previous && previous.server.maxHeaderSize !== next.server.maxHeaderSize) {
       this.options.logger.warn('server.maxHeaderSize changes take effect on restart');
@@ -79,31 +113,60 @@ export class ProxyServer {
 
   private compile(config: ProxyConfig): RoutingTable {
     this.pools.beginReload();
+    const usesDiscovery =
+      Object.values(config.upstreams).some((group) => group.discovery) ||
+      config.routes.some((route) => typeof route.upstream === 'object' && route.upstream.discovery);
+    if (usesDiscovery && !this.discovery) {
+      const client = new DockerClient(dockerEndpoint());
+      this.discovery = new DockerDiscovery({ client, logger: this.options.logger });
+    }
     const table = compileConfig(config, {
       pools: this.pools,
       clock: this.options.clock ?? systemClock,
       logger: this.options.logger,
       workers: this.options.workers,
-      previous: this.state?.table,
+      previous: this.state.table,
+      targetSource: this.discovery,
     });
     this.pools.endReload();
+    if (this.discovery && !this.discoveryStarted) this.discoveryStarted = this.discovery.start();
     return table;
   }
 
-  private applyServerSettings(config: ProxyConfig): void {
-    this.server.keepAliveTimeout = config.server.keepAliveTimeout;
-    this.server.headersTimeout = config.server.headersTimeout;
-    this.server.requestTimeout = config.server.requestTimeout;
+  /** What the listeners do beyond routing: /stats, the HTTPS redirect, HSTS. */
+  private applyListenerSettings(config: ProxyConfig): void {
+    this.state.stats = config.stats ? { path: config.stats.path, counts: this.statsCounts } : undefined;
+    const tls = config.tls;
+    this.state.hsts = tls?.hsts !== undefined ? `max-age=${Math.round(tls.hsts / 1000)}` : undefined;
+    // Only once the TLS listener is up: until then, plain HTTP serves the routes.
+    this.state.redirect =
+      tls?.redirectHttp && this.tlsPort !== undefined
+        ? redirectRoute(tls.redirectPort ?? this.tlsPort, tls.redirectStatus)
+        : undefined;
+  }
+
+  private applyServerSettings(server: Server, config: ProxyConfig): void {
+    server.keepAliveTimeout = config.server.keepAliveTimeout;
+    server.headersTimeout = config.server.headersTimeout;
+    server.requestTimeout = config.server.requestTimeout;
   }
 
   listen(port: number, host: string | undefined): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as AddressInfo).port);
-      });
-    });
+    return listenOn(this.server, port, host);
+  }
+
+  /** Starts the TLS listener (the config must have `tls`); the plain one then redirects, if so configured. */
+  async listenTls(port: number, host: string | undefined): Promise<number> {
+    const config = this.config as ProxyConfig;
+    const tls = config.tls;
+    if (!tls) throw new Error('no tls section in the config');
+    const credentials = await readCredentials(tls.cert, tls.key);
+    this.tls = createTlsListener(credentials, this.serverOptions(config), this.handler, this.options.logger);
+    this.applyServerSettings(this.tls.server, config);
+    const bound = await listenOn(this.tls.server, port, host);
+    this.tlsPort = bound;
+    this.applyListenerSettings(config);
+    return bound;
   }
 
   get isDraining(): boolean {
@@ -113,11 +176,26 @@ export class ProxyServer {
   /** Stops accepting and lets in-flight requests finish; their responses close their connections. */
   async drain(deadline: number): Promise<void> {
     this.draining = true;
-    await drainHttpServer(this.server, deadline);
+    await Promise.all([
+      drainHttpServer(this.server, deadline),
+      this.tls ? drainHttpServer(this.tls.server, deadline) : undefined,
+    ]);
   }
 
   async close(): Promise<void> {
     this.state.table.dispose();
+    this.state.table.disposeGroups();
+    await this.discovery?.close();
     await this.pools.close();
   }
+}
+
+function listenOn(server: Server, port: number, host: string | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
 }

@@ -64,7 +64,7 @@ export function respondLocally(
   exchange.res.end(body);
 }
 
-/** 502 for transport failures, 504 for timeouts; the body names the route, the target and the tries. */
+/** 502 (or 503) for transport failures, 504 for timeouts; the body names the route, the target and the tries. */
 function describeFailure(
   exchange: Exchange,
   outcome: FailureOutcome,
@@ -73,7 +73,8 @@ function describeFailure(
   const tries = `${exchange.attempts} ${exchange.attempts === 1 ? 'try' : 'tries'}`;
   const target = exchange.target?.origin ?? 'the upstream';
   const timedOut = outcome.failure === 'deadline' || outcome.failure === 'per_try_timeout';
-  const status = timedOut ? 504 : 502;
+  // Unreachable: 502 Bad Gateway, or 503 where the route says so (rgate's "backend is down").
+  const status = timedOut ? 504 : (exchange.route?.upstream?.unreachableStatus ?? 502);
   const decidedBy: DecidedBy = timedOut ? 'timeout' : exchange.attempts > 1 ? 'retry' : 'upstream';
   const what = timedOut ? `${target} did not answer in time` : `could not get a response from ${target}`;
   const body = `${status} ${STATUS_CODES[status]}: ${what} (${outcome.message}; route ${route}, ${tries})\n`;

@@ -11,6 +11,7 @@ import {
   LeanHistogram,
   removeSeries,
 } from './lean-metrics.ts';
+import { ResponseMetrics } from './response-metrics.ts';
 
 const requests = new LeanCounter(
   'proxy_requests_total',
@@ -59,12 +60,15 @@ export class RouteMetrics {
   readonly route: string;
   readonly inFlight: GaugeChild;
   readonly duration: HistogramChild;
+  /** Who decided each answer, and the latency the proxy added. */
+  readonly responses: ResponseMetrics;
   private readonly byMethod = new Map<string, CounterChild[]>();
 
   constructor(route: string) {
     this.route = route;
     this.inFlight = inFlight.child(route);
     this.duration = requestDuration.child(route);
+    this.responses = new ResponseMetrics(route);
   }
 
   /** The counter for one method and status code; cached, since both sets are small. */

@@ -1,6 +1,12 @@
-// The plain-HTTP listener's answer when TLS is on: a permanent redirect to the same host, path and query
-// over HTTPS. 308 keeps the method and body (a POST stays a POST), which 301 does not promise.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// The plain-HTTP listener's only route when TLS is on: a permanent redirect to the same host, path and
+// query over HTTPS. 308 keeps the method and body (a POST stays a POST), which 301 does not promise.
+// It is a route like any other, so redirects show in the metrics, the access log and the traces
+// (route "https_redirect", decided_by "redirect").
+import { local } from '../pipeline/outcome.ts';
+import type { CompiledRoute } from '../pipeline/types.ts';
+import { RouteMetrics } from '../telemetry/metrics.ts';
+
+export const REDIRECT_ROUTE = 'https_redirect';
 
 /** The Host header without its port; IPv6 literals keep their brackets. */
 function hostWithoutPort(host: string): string {
@@ -29,19 +35,19 @@ export function httpsLocation(host: string, url: string, tlsPort: number): strin
   return `https://${name}${port}${path}`;
 }
 
-export function redirectToHttps(
-  req: IncomingMessage,
-  res: ServerResponse,
-  tlsPort: number,
-  status: 301 | 308 = 308,
-): string {
-  const location = httpsLocation(req.headers.host ?? '', req.url ?? '/', tlsPort);
-  const body = `${status === 308 ? 'Permanent Redirect' : 'Moved Permanently'}: use ${location}\n`;
-  res.writeHead(status, {
-    location,
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(req.method === 'HEAD' ? undefined : body);
-  return location;
+export function redirectRoute(tlsPort: number, status: 301 | 308): CompiledRoute {
+  const reason = status === 308 ? 'Permanent Redirect' : 'Moved Permanently';
+  return {
+    name: REDIRECT_ROUTE,
+    template: '/*',
+    gates: [],
+    metrics: new RouteMetrics(REDIRECT_ROUTE),
+    active: 0,
+    run(exchange) {
+      const location = httpsLocation(exchange.req.headers.host ?? '', exchange.url, tlsPort);
+      return Promise.resolve(
+        local(status, `${reason}: use ${location}\n`, 'redirect', ['location', location]),
+      );
+    },
+  };
 }

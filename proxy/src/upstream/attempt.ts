@@ -273,7 +273,10 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
     if (this.span === undefined) return;
     const target = this.target;
     target.active--;
-    const seconds = (performance.now() - this.startedAt) / 1000;
+    const ms = performance.now() - this.startedAt;
+    // What the upstream took, so that the time the proxy added can be told apart (added latency).
+    this.exchange.upstreamMs += ms;
+    const seconds = ms / 1000;
     target.metrics.duration.observe(seconds, this.exchange.traceId);
     target.metrics.attempt(result).inc();
     const status = typeof result === 'number' ? result : undefined;

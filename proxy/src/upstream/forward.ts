@@ -31,15 +31,19 @@ export function forward(exchange: Exchange): Promise<Outcome> {
   exchange.attempts++;
   exchange.target = target;
   const attempt = new Attempt(exchange, target, exchange.attempts);
+  const chosen = target;
   if (permits !== undefined) {
     const granted = permits;
-    const chosen = target;
-    // Told before the pipeline sees the outcome, so that a retry finds the circuit up to date.
+    // Told before the pipeline sees the outcome, so that a retry finds the circuit (and the target's
+    // health) up to date.
     attempt.onOutcome = (outcome) => {
       gates.forEach((gate, index) => {
         gate.release(chosen, granted[index] as number, outcome);
       });
+      group.report(chosen, outcome);
     };
+  } else {
+    attempt.onOutcome = (outcome) => group.report(chosen, outcome);
   }
   return attempt.start(exchange.upstreamHeaders.slice());
 }

@@ -1,27 +1,73 @@
-// An upstream group: its targets and the strategy that spreads attempts over them.
+// An upstream group: its targets, the strategy that spreads attempts over them, and their health. The
+// targets are fixed by the config, or replaced at run time by discovery (setTargets).
+import type { Logger } from '@sre-stack/runtime';
+import type { Clock } from '../clock.ts';
 import type { Exchange } from '../pipeline/exchange.ts';
+import { isUpstreamFailure, type Outcome } from '../pipeline/outcome.ts';
 import type { Target, UpstreamGroup } from '../pipeline/types.ts';
-import { STRATEGIES } from './balancer.ts';
+import { STRATEGIES, type Strategy } from './balancer.ts';
+import { GroupHealth, type HealthSettings } from './health.ts';
 
-export function createGroup(
-  name: string,
-  targets: Target[],
-  strategyName: string,
-  idleTimeoutMs: number,
-  random: () => number = Math.random,
-): UpstreamGroup {
-  const factory = STRATEGIES[strategyName];
-  if (!factory) throw new Error(`unknown balancer "${strategyName}"`);
-  const strategy = factory(targets, random);
-  return {
-    name,
-    targets,
-    idleTimeoutMs,
-    pick(_exchange: Exchange, avoid: Target | undefined): Target {
-      let index = strategy(targets);
-      // A retry goes elsewhere when it can (Envoy's previous-hosts predicate).
-      if (targets[index] === avoid && targets.length > 1) index = (index + 1) % targets.length;
-      return targets[index] as Target;
-    },
-  };
+export interface GroupOptions {
+  name: string;
+  /** The route whose metrics the group's health reports under. */
+  route: string;
+  targets: Target[];
+  strategy: string;
+  idleTimeoutMs: number;
+  unreachableStatus?: 502 | 503;
+  health?: HealthSettings;
+  clock: Clock;
+  logger: Logger;
+  random?: () => number;
+}
+
+export class Group implements UpstreamGroup {
+  readonly name: string;
+  readonly idleTimeoutMs: number;
+  readonly unreachableStatus: 502 | 503;
+  readonly health: GroupHealth;
+  private current: Target[];
+  private readonly strategy: Strategy;
+
+  constructor(options: GroupOptions) {
+    const factory = STRATEGIES[options.strategy];
+    if (!factory) throw new Error(`unknown balancer "${options.strategy}"`);
+    this.name = options.name;
+    this.idleTimeoutMs = options.idleTimeoutMs;
+    this.unreachableStatus = options.unreachableStatus ?? 502;
+    this.strategy = factory(options.random ?? Math.random);
+    this.current = options.targets;
+    this.health = new GroupHealth(options.route, options.health ?? {}, options.clock, options.logger);
+    this.health.track(this.current);
+    this.health.start();
+  }
+
+  get targets(): readonly Target[] {
+    return this.current;
+  }
+
+  /** Replaces the targets (discovery); attempts in flight keep the target they started with. */
+  setTargets(targets: Target[]): void {
+    this.current = targets;
+    this.health.track(targets);
+  }
+
+  pick(_exchange: Exchange, avoid: Target | undefined): Target {
+    const list = this.health.available(this.current);
+    let index = this.strategy(list);
+    // A retry goes elsewhere when it can (Envoy's previous-hosts predicate).
+    if (list[index] === avoid && list.length > 1) index = (index + 1) % list.length;
+    return list[index] as Target;
+  }
+
+  report(target: Target, outcome: Outcome): void {
+    if (!this.health.enabled) return;
+    const failed = isUpstreamFailure(outcome);
+    this.health.report(target, failed === null ? null : !failed);
+  }
+
+  dispose(): void {
+    this.health.dispose();
+  }
 }

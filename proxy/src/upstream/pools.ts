@@ -9,6 +9,18 @@ export interface PoolSettings {
   connectTimeoutMs: number;
 }
 
+/** A pool of its own: discovered targets come and go, and their group closes their pools itself. */
+export function newPool(origin: string, settings: PoolSettings): Pool {
+  return new Pool(origin, {
+    connections: settings.connections,
+    pipelining: settings.pipelining,
+    keepAliveTimeout: settings.keepAliveTimeoutMs,
+    connectTimeout: settings.connectTimeoutMs,
+    // The proxy's own timers bound each try; undici's 300 s header timeout would only hide them.
+    headersTimeout: 0,
+  });
+}
+
 export class PoolSet {
   private pools = new Map<string, Pool>();
   private used = new Set<string>();
@@ -19,14 +31,7 @@ export class PoolSet {
     this.used.add(key);
     let pool = this.pools.get(key);
     if (!pool) {
-      pool = new Pool(origin, {
-        connections: settings.connections,
-        pipelining: settings.pipelining,
-        keepAliveTimeout: settings.keepAliveTimeoutMs,
-        connectTimeout: settings.connectTimeoutMs,
-        // The proxy's own timers bound each try; undici's 300 s header timeout would only hide them.
-        headersTimeout: 0,
-      });
+      pool = newPool(origin, settings);
       this.pools.set(key, pool);
     }
     return pool;

@@ -134,7 +134,7 @@ describe('command line', () => {
       '--config',
       new URL('../../proxy.yaml', import.meta.url).pathname,
     ]);
-    assert.match(stdout, /ok \(1 route\)/);
+    assert.match(stdout, /ok, the proxy format \(1 route\)/);
   });
 
   it('--check reports every problem as file:line:column and exits 1', async () => {
@@ -178,11 +178,11 @@ describe('command line', () => {
     assert.match(failed.stderr, /invalid\.yaml:1:9: routes/);
   });
 
-  it('rgate is a placeholder until its issue is built', async () => {
-    const failed = await run(process.execPath, [
-      new URL('../../bin/rgate.ts', import.meta.url).pathname,
-    ]).catch((error) => error);
+  it('rgate without --config is a usage error (exit 2) that says what is missing', async () => {
+    const failed = await run(process.execPath, [new URL('../../bin/rgate.ts', import.meta.url).pathname], {
+      env: { ...process.env, RGATE_CONFIG: '' },
+    }).catch((error) => error);
     assert.equal(failed.code, 2);
-    assert.match(failed.stderr, /not built yet, see issue 5/);
+    assert.match(failed.stderr, /--config FILE \(or RGATE_CONFIG\) is required/);
   });
 });

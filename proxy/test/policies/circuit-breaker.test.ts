@@ -106,6 +106,7 @@ describe('circuit breaker state machine', () => {
 function context(clock: FakeClock, targets: Target[] = []): PolicyContext {
   return {
     route: 'api',
+    upstream: targets.length > 0,
     targets,
     clock,
     logger: createLogger({ service: 'test', level: 'silent' }),

@@ -16,6 +16,7 @@ const next = () => Promise.resolve(ok);
 function context(clock: FakeClock, workers = 1): PolicyContext {
   return {
     route: 'api',
+    upstream: true,
     targets: [],
     clock,
     logger: createLogger({ service: 'test', level: 'silent' }),

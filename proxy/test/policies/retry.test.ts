@@ -47,6 +47,7 @@ function script(...outcomes: Outcome[]) {
 function create(config: Record<string, unknown>, random = () => 0) {
   return retryPolicy.create(retryPolicy.schema.parse({ backoff: { base: '1ms' }, ...config }), {
     route: 'api',
+    upstream: true,
     targets: [],
     clock: new FakeClock(),
     logger: createLogger({ service: 'test', level: 'silent' }),

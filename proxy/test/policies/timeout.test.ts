@@ -8,6 +8,7 @@ import { FakeClock } from '../helpers/fake-clock.ts';
 
 const context = {
   route: 'api',
+  upstream: true,
   targets: [],
   clock: new FakeClock(),
   logger: createLogger({ service: 'test', level: 'silent' }),

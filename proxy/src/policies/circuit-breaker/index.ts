@@ -59,7 +59,7 @@ export const circuitBreakerPolicy = definePolicy({
       trialTimeoutMs: config.trialTimeout,
     };
     // A static route has no upstream to protect.
-    return context.targets.length > 0 ? perTarget(settings, context) : {};
+    return context.upstream ? perTarget(settings, context) : {};
   },
 });
 
@@ -97,8 +97,17 @@ function perTarget(settings: BreakerSettings, context: PolicyContext): Policy {
     breakers.set(target.origin, instrumentedBreaker(settings, context, target.origin));
   const refused = rejected.child(context.route);
   const what = context.targets.length === 1 ? `${context.targets[0]?.origin}` : 'every target';
+  // Discovered targets appear at run time: their breakers are made on first use.
+  const breakerFor = (origin: string): CircuitBreaker => {
+    let breaker = breakers.get(origin);
+    if (!breaker) {
+      breaker = instrumentedBreaker(settings, context, origin);
+      breakers.set(origin, breaker);
+    }
+    return breaker;
+  };
   const gate: TargetGate = {
-    acquire: (target) => breakers.get(target.origin)?.acquire() ?? null,
+    acquire: (target) => breakerFor(target.origin).acquire(),
     release: (target, permit, outcome) => breakers.get(target.origin)?.release(permit, verdict(outcome)),
     rejection(_exchange: Exchange) {
       refused.inc();

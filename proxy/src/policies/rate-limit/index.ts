@@ -1,4 +1,4 @@
-// Rate limit: a token bucket per route, or per client IP or header value within the route. Over the
+// Rate limit: a token bucket (or a fixed window) per route, or per client IP or header value within the route. Over the
 // limit, the request is answered 429 at once with Retry-After and the IETF RateLimit headers; the
 // upstream never sees it.
 import { duration } from '@sre-stack/runtime';
@@ -38,6 +38,10 @@ const schema = z
       description:
         'At most this many keyed buckets; full (idle) ones are swept each window, then the oldest go.',
     }),
+    algorithm: z.enum(['token-bucket', 'fixed-window']).default('token-bucket').meta({
+      description:
+        "token-bucket (default): `capacity` per window, refilled continuously, bursts up to `capacity`. fixed-window: at most `capacity` per window counted from its start, then 429 until the window ends (the sidecar format's maxAmount per expiration).",
+    }),
     headers: z.enum(['always', 'rejections']).default('always').meta({
       description: 'Send RateLimit and RateLimit-Policy on every response of the route, or only on 429s.',
     }),
@@ -53,7 +57,7 @@ export const rateLimitPolicy = definePolicy({
     // Each serving process holds its own buckets; split the quota so that the proxy as a whole keeps it.
     const capacity = Math.max(1, Math.ceil(config.capacity / context.workers));
     const windowMs = (config.window * capacity * context.workers) / config.capacity;
-    const buckets = new KeyedBuckets(capacity, windowMs, config.maxKeys, clock.now());
+    const buckets = new KeyedBuckets(capacity, windowMs, config.maxKeys, clock.now(), config.algorithm);
     const counter = rateLimited.child(route);
     const policyValue = policyHeader(route, config.capacity, config.window);
     const name = sfString(route);
