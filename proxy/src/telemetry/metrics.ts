@@ -1,7 +1,7 @@
 // The proxy's own metrics: per route (downstream) and per route and target (upstream attempts).
 // Policies register theirs in their own folders. Children are bound once per route and target, so a
 // request costs a few additions (see lean-metrics.ts).
-import { LATENCY_BUCKETS_SECONDS } from '@sre-stack/runtime';
+import { LATENCY_BUCKETS_SECONDS, methodLabel } from '@sre-stack/runtime';
 import {
   type CounterChild,
   type GaugeChild,
@@ -37,24 +37,6 @@ const attemptDuration = new LeanHistogram(
   ['route', 'target'],
   LATENCY_BUCKETS_SECONDS,
 );
-
-/** Methods are a label: anything outside the standard set is reported as _OTHER (as OTel does). */
-const KNOWN_METHODS = new Set([
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'PATCH',
-  'DELETE',
-  'OPTIONS',
-  'TRACE',
-  'CONNECT',
-  'QUERY',
-]);
-
-export function methodLabel(method: string): string {
-  return KNOWN_METHODS.has(method) ? method : '_OTHER';
-}
 
 export class RouteMetrics {
   readonly route: string;

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, parseConfigText } from '@sre-stack/runtime';
 import { parse } from 'yaml';
 import { detectFormat } from '../../src/adapters/detect.ts';
+import { anyConfigSchema } from '../../src/adapters/index.ts';
 import { lbSchema, lbToNative } from '../../src/adapters/lb.ts';
 import { nameFromPath, uniqueNames } from '../../src/adapters/names.ts';
 import { rgateSchema, rgateToNative } from '../../src/adapters/rgate.ts';
@@ -174,5 +175,48 @@ describe('route names from paths', () => {
     assert.equal(nameFromPath('/*'), 'root');
     assert.equal(nameFromPath('/api/v1/*'), 'api.v1');
     assert.deepEqual(uniqueNames(['a', 'a', 'a-2', 'b']), ['a', 'a-2', 'a-2-2', 'b']);
+  });
+});
+
+describe('any format, one schema', () => {
+  const load = (name: string) => parseConfigText(example(name), name, anyConfigSchema, { env: {} });
+
+  it('turns every example into the native config, defaults filled', () => {
+    const sidecar = load('sidecar.yaml');
+    assert.equal(sidecar.listen.port, 80);
+    assert.deepEqual(sidecar.admin, { port: 9100, metricsPath: '/metrics' });
+    assert.equal(sidecar.routes[0]?.policies.timeout, 1000);
+    assert.equal((sidecar.routes[0]?.policies.rateLimit as { algorithm: string }).algorithm, 'fixed-window');
+
+    const rgate = load('rgate.yml');
+    assert.deepEqual(rgate.stats, { path: '/stats' });
+    assert.equal(rgate.upstreams.payment?.unreachableStatus, 503);
+    assert.deepEqual(rgate.upstreams.payment?.targets, []);
+    assert.deepEqual(rgate.routes[0]?.rewrite?.forwardedHeaders, ['for']);
+
+    const lb = load('lb.yaml');
+    assert.deepEqual(lb.listen, { host: '127.0.0.1', port: 8080 });
+    const group = lb.routes[0]?.upstream as { balancer: string; health: { passive: unknown } };
+    assert.equal(group.balancer, 'random');
+    assert.deepEqual(group.health.passive, {
+      consecutiveFailures: 5,
+      baseEjection: 30_000,
+      maxEjection: 300_000,
+    });
+
+    const hello = load('hello-sre.yaml');
+    assert.equal(hello.tls?.port, 443);
+    assert.equal(hello.tls?.redirectHttp, true);
+    assert.match(hello.tls?.cert ?? '', /\/certs\/tls\.crt$/, 'relative to the file');
+  });
+
+  it('reports errors against the keys the user wrote, in their format', () => {
+    assert.deepEqual(errors('paths:\n  - path: /a\n    forwardPort: 99999\n', anyConfigSchema), [
+      'f.yaml:3:18: paths[0].forwardPort: Too big: expected number to be <=65535',
+    ]);
+    assert.deepEqual(
+      errors('listen: { port: 1 }\nroutes:\n  - static: { body: x }\n    bogus: 1\n', anyConfigSchema),
+      ['f.yaml:4:5: routes[0].bogus: unknown field "bogus"'],
+    );
   });
 });

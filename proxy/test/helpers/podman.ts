@@ -5,7 +5,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 
@@ -36,8 +36,17 @@ export function requirePodman(t: TestContext): boolean {
 export interface DockerApi {
   socketPath: string;
   dockerHost: string;
-  /** Starts a busybox httpd on 127.0.0.1:port (host network) with these labels; its page says `name`. */
-  runWebServer(name: string, port: number, labels: Record<string, string>): Promise<string>;
+  /**
+   * Starts a busybox httpd on 127.0.0.1:port (host network) with these labels; its index page says
+   * `name`, and `files` (path under the web root → text) are served too, executable ones under
+   * cgi-bin/ as CGI scripts (#!/bin/busybox sh).
+   */
+  runWebServer(
+    name: string,
+    port: number,
+    labels: Record<string, string>,
+    files?: Record<string, string>,
+  ): Promise<string>;
   remove(id: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -51,10 +60,15 @@ export async function startDockerApi(): Promise<DockerApi> {
   return {
     socketPath,
     dockerHost: `unix://${socketPath}`,
-    async runWebServer(name, port, labels) {
+    async runWebServer(name, port, labels, files = {}) {
       const www = join(dir, `www-${name}`);
       await mkdir(www, { recursive: true });
       await writeFile(join(www, 'index.html'), `${name}\n`);
+      for (const [path, text] of Object.entries(files)) {
+        const file = join(www, path);
+        await mkdir(dirname(file), { recursive: true });
+        await writeFile(file, text, { mode: path.startsWith('cgi-bin/') ? 0o755 : 0o644 });
+      }
       const labelArgs = Object.entries({ 'sre-stack-test': '1', ...labels }).flatMap(([key, value]) => [
         '--label',
         `${key}=${value}`,
