@@ -42,7 +42,7 @@ function listenOne(address: BackendAddress, logger: Logger): Promise<RunningBack
     const body = answer(address, port);
     logger.info(
       {
-        service: address.service,
+        backend: address.service,
         addr: `${address.host}:${port}`,
         method: req.method,
         url: req.url,

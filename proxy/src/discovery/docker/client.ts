@@ -46,7 +46,7 @@ export class DockerClient {
    * Container events from now on, one parsed object at a time, until the stream ends or `signal` aborts.
    * Podman sends the response head only with the first event, so there is no head timeout here.
    */
-  async *events(signal: AbortSignal): AsyncGenerator<DockerEvent> {
+  async *events(signal: AbortSignal, onConnected?: () => void): AsyncGenerator<DockerEvent> {
     const filters = encodeURIComponent(JSON.stringify({ type: ['container'] }));
     const { statusCode, body } = await this.pool.request({
       path: `/events?filters=${filters}`,
@@ -59,6 +59,7 @@ export class DockerClient {
       const text = await body.text().catch(() => '');
       throw new DockerApiError(statusCode, `GET /events: ${statusCode} ${text.slice(0, 200)}`);
     }
+    onConnected?.();
     let pending = '';
     for await (const chunk of body) {
       pending += (chunk as Buffer).toString('utf8');

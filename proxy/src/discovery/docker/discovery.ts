@@ -49,6 +49,8 @@ interface Backend {
   listeners: Set<TargetListener>;
   targets: DiscoveredTarget[];
   listed: boolean;
+  /** The last list failed: further failures are not logged again until one succeeds. */
+  failing: boolean;
 }
 
 export class DockerDiscovery {
@@ -84,7 +86,14 @@ export class DockerDiscovery {
     const key = [...labels].sort().join('\n');
     let backend = this.backends.get(key);
     if (!backend) {
-      backend = { key, labels: [...labels], listeners: new Set(), targets: [], listed: false };
+      backend = {
+        key,
+        labels: [...labels],
+        listeners: new Set(),
+        targets: [],
+        listed: false,
+        failing: false,
+      };
       this.backends.set(key, backend);
       if (this.started) this.schedule(new Set([key]), 0);
     }
@@ -129,8 +138,8 @@ export class DockerDiscovery {
     while (!this.closed) {
       const connectedAt = performance.now();
       try {
-        discoveryMetrics.connected.set(1);
-        for await (const event of client.events(this.abort.signal)) {
+        const connected = () => discoveryMetrics.connected.set(1);
+        for await (const event of client.events(this.abort.signal, connected)) {
           this.failures = 0;
           discoveryMetrics.events.inc();
           this.onEvent(event);
@@ -140,10 +149,17 @@ export class DockerDiscovery {
       } catch (error) {
         if (this.closed) return;
         discoveryMetrics.errors.inc({ operation: 'events' });
-        logger.warn(
-          { err: error, docker_host: client.endpoint.description },
-          'docker event stream failed; reconnecting',
-        );
+        // The first failure in a row, then every tenth: an engine that is away for long stays quiet.
+        if (this.failures % 10 === 0) {
+          logger.warn(
+            {
+              err: (error as Error).message,
+              docker_host: client.endpoint.description,
+              failures: this.failures + 1,
+            },
+            'docker event stream failed; reconnecting with backoff',
+          );
+        }
       }
       discoveryMetrics.connected.set(0);
       // A stream that stayed up a while was healthy: start the backoff over.
@@ -161,7 +177,10 @@ export class DockerDiscovery {
     const action = event.Action ?? event.status ?? '';
     if ((event.Type ?? 'container') !== 'container' || !RELEVANT.test(action)) return;
     const id = event.Actor?.ID ?? event.id;
-    if (id && /^(start|restart|die|stop|kill|destroy|remove)/.test(action)) this.inspected.delete(id);
+    if (id && /^(start|restart|die|stop|kill|destroy|remove)/.test(action)) {
+      this.inspected.delete(id);
+      this.skipped.delete(id);
+    }
     const attributes = event.Actor?.Attributes;
     const keys = new Set<string>();
     for (const backend of this.backends.values()) {
@@ -234,6 +253,8 @@ export class DockerDiscovery {
         targets.length !== backend.targets.length ||
         targets.some((target, index) => target.origin !== backend.targets[index]?.origin);
       backend.listed = true;
+      if (backend.failing) logger.info({ labels: backend.labels }, 'docker containers listed again');
+      backend.failing = false;
       if (!changed) return;
       backend.targets = targets;
       logger.info(
@@ -246,10 +267,13 @@ export class DockerDiscovery {
       for (const listener of backend.listeners) listener(targets);
     } catch (error) {
       discoveryMetrics.errors.inc({ operation: 'list' });
-      logger.warn(
-        { err: error, labels: backend.labels, docker_host: client.endpoint.description },
-        'cannot list docker containers; keeping the last known targets',
-      );
+      if (!backend.failing) {
+        logger.warn(
+          { err: (error as Error).message, labels: backend.labels, docker_host: client.endpoint.description },
+          'cannot list docker containers; keeping the last known targets',
+        );
+      }
+      backend.failing = true;
     }
   }
 
