@@ -185,8 +185,9 @@ describe('any format, one schema', () => {
     const sidecar = load('sidecar.yaml');
     assert.equal(sidecar.listen.port, 80);
     assert.deepEqual(sidecar.admin, { port: 9100, metricsPath: '/metrics' });
-    assert.equal(sidecar.routes[0]?.policies.timeout, 1000);
-    assert.equal((sidecar.routes[0]?.policies.rateLimit as { algorithm: string }).algorithm, 'fixed-window');
+    const policies = sidecar.routes[0]?.policies as { timeout: number; rateLimit: { algorithm: string } };
+    assert.equal(policies.timeout, 1000);
+    assert.equal(policies.rateLimit.algorithm, 'fixed-window');
 
     const rgate = load('rgate.yml');
     assert.deepEqual(rgate.stats, { path: '/stats' });
