@@ -40,7 +40,7 @@ case "$action" in
     ;;
   stop)
     podman_ ps -aq --filter label=sre-stack-test=1 | xargs -r podman --runtime runc rm -f -t 0 >/dev/null 2>&1 || true
-    [ -f "$dir/service.pid" ] && kill "$(cat "$dir/service.pid")" 2>/dev/null || true
+    if [ -f "$dir/service.pid" ]; then kill "$(cat "$dir/service.pid")" 2>/dev/null || true; fi
     ;;
   *) echo "unknown action $action" >&2; exit 2 ;;
 esac

