@@ -76,9 +76,9 @@ function startSh(
 }
 
 describe('start.sh', () => {
-  it('is shellcheck-clean', (t) => {
+  it('is shellcheck-clean, and so are the CI scripts', (t) => {
     if (!requireTool(t, 'shellcheck', 'apt-get install -y shellcheck')) return;
-    const result = run('shellcheck', ['start.sh']);
+    const result = run('shellcheck', ['start.sh', '.ci/run', '.ci/node24.sh', '.ci/docker-api.sh']);
     assert.equal(result.status, 0, result.stdout + result.stderr);
   });
 
