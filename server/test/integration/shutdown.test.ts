@@ -13,13 +13,23 @@ async function flakyWithFixedDelay(server: RunningServer, delay: string): Promis
   assert.equal(answer.status, 200);
 }
 
+/**
+ * Waits until a request sent just before is in the server's hands, not in the kernel's accept queue
+ * (where closing the listener would reset it): the server accepts connections in order, so once a
+ * later request on a new connection is answered, the earlier one was accepted and read.
+ */
+async function inFlightReached(server: RunningServer): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal((await send(server.base, '/flaky')).status, 200);
+}
+
 describe('flaky-server bin: graceful shutdown', () => {
   it('answers a request sleeping in flaky latency, refuses new connections, exits 0', async () => {
     const server = await startServer();
     try {
       await flakyWithFixedDelay(server, '3s');
       const inFlight = send(server.base, '/status', { timeoutMs: 20_000 });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await inFlightReached(server);
       const exited = server.stop();
       await server.process.waitForLine((line) => line.msg === 'shutting down');
       await assert.rejects(send(server.base, '/status', { timeoutMs: 5000 }), /ECONNREFUSED/);
@@ -41,7 +51,7 @@ describe('flaky-server bin: graceful shutdown', () => {
     try {
       await flakyWithFixedDelay(server, '60s');
       const inFlight = send(server.base, '/status', { timeoutMs: 20_000 });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await inFlightReached(server);
       const exited = server.stop();
       const answer = await inFlight;
       assert.equal(answer.status, 503);
