@@ -1,4 +1,9 @@
+// The command line, importable on its own ('@sre-stack/runtime/cli'): a bin reads its flags and answers
+// --help, --check or --once before it loads telemetry, the logger or the metrics registry.
 import { parseArgs } from 'node:util';
+import type { TelemetryState } from './telemetry/state.ts';
+
+export { formatDuration, parseDuration } from './config/parse-duration.ts';
 
 export interface CliOption {
   type: 'string' | 'boolean';
@@ -116,4 +121,13 @@ export function parsePort(value: string | undefined, what: string): number {
     throw new CliError(`${what} must be a port number from 0 to 65535, got "${value}"`);
   }
   return port;
+}
+
+/**
+ * Starts telemetry: the SDK, the enabled instrumentations and their loader hook. A service calls it once
+ * its command line is read, and only then imports the code that serves (node:http, undici, pino), so
+ * that the instrumentations are in place before those load.
+ */
+export async function loadTelemetry(): Promise<TelemetryState> {
+  return (await import('./telemetry.ts')).telemetry;
 }

@@ -26,4 +26,11 @@ export {
   observeSeconds,
   registry,
 } from './metrics.ts';
+export {
+  endServerSpan,
+  exemplarOf,
+  type ServerSpan,
+  startServerSpan,
+  traceFields,
+} from './telemetry/server-span.ts';
 export { untracedPorts } from './telemetry/state.ts';

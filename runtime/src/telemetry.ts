@@ -1,13 +1,6 @@
-// The OpenTelemetry bootstrap. A service's bin imports this module first and only then loads its app
-// with a dynamic import(), because ESM evaluates static imports before any code runs: the loader hook
-// and the instrumentations must be in place before `node:http`, `undici` or `pino` are imported.
-import { register } from 'node:module';
-import { createAddHookMessageChannel } from 'import-in-the-middle';
-
-const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
-// Only modules that an instrumentation hooks go through the loader; our own .ts files never do.
-register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, registerOptions);
-
+// The OpenTelemetry bootstrap. A service imports this module before it loads the code that serves, with
+// a dynamic import(), because ESM evaluates static imports before any code runs: the loader hook and the
+// instrumentations must be in place before `node:http`, `undici` or `pino` are imported. Commands that
+// answer at once (--help, --check, --once) never import it, and so never pay for the SDK.
 const { startTelemetry } = await import('./telemetry/sdk.ts');
-export const telemetry = startTelemetry();
-await waitForAllMessagesAcknowledged();
+export const telemetry = await startTelemetry();

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// Telemetry first, then the app: dynamic imports, so node:http and pino load after instrumentation.
+// main() parses the command line first, so --help answers without the SDK; it then loads telemetry and,
+// after it, the code that serves (node:http and pino must load after the instrumentations).
 process.env.OTEL_SERVICE_NAME ??= 'flaky-server';
-await import('@sre-stack/runtime/telemetry');
+// The server makes its own SERVER span per request (runtime startServerSpan); the generic http
+// instrumentation would add a second, far costlier layer of the same spans. It calls nothing outbound.
+process.env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ??= 'http,undici';
 const { main } = await import('../src/main.ts');
 await main();

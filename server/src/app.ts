@@ -2,8 +2,7 @@
 import type { RequestListener, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { context } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType } from '@opentelemetry/core';
-import type { Logger } from '@sre-stack/runtime';
+import { type Logger, startServerSpan } from '@sre-stack/runtime';
 import type { Chaos } from './chaos.ts';
 import { createEndpoints, type Endpoint, type RequestContext } from './endpoints.ts';
 import { bearerChecker } from './http/auth.ts';
@@ -83,20 +82,22 @@ export function createRequestHandler(options: AppOptions): RequestListener {
     const method = request.method ?? 'GET';
     const path = pathOf(request.url);
     const route = routes.find((candidate) => candidate.pattern.test(path));
-    // The HTTP instrumentation reads the route from here when the response ends: http.route on the
-    // span, and a span name such as "POST /status/{code}".
-    const rpc = getRPCMetadata(context.active());
-    if (rpc?.type === RPCType.HTTP && route) rpc.route = route.template;
+    const traced = startServerSpan(request, route?.template, path);
 
-    const clientGone = new AbortController();
+    // Made only for a request that waits (an injected delay): most never need one, and aborting one
+    // costs a DOMException with a stack trace.
+    let clientGone: AbortController | undefined;
     const requestContext: RequestContext = {
       request,
       response,
       params: [],
       log: {},
-      signal: options.stopWaiting
-        ? AbortSignal.any([clientGone.signal, options.stopWaiting])
-        : clientGone.signal,
+      get signal() {
+        clientGone ??= new AbortController();
+        return options.stopWaiting
+          ? AbortSignal.any([clientGone.signal, options.stopWaiting])
+          : clientGone.signal;
+      },
     };
     observeRequest({
       request,
@@ -106,9 +107,19 @@ export function createRequestHandler(options: AppOptions): RequestListener {
       log: requestContext.log,
       logger,
       now,
-      onClose: () => clientGone.abort(),
+      span: traced.span,
+      onClose: () => clientGone?.abort(),
     });
+    context.with(traced.context, dispatch, undefined, method, path, route, requestContext);
+  };
 
+  function dispatch(
+    method: string,
+    path: string,
+    route: Route | undefined,
+    requestContext: RequestContext,
+  ): unknown {
+    const { request, response } = requestContext;
     if (!route) {
       return sendText(
         response,
@@ -141,7 +152,7 @@ export function createRequestHandler(options: AppOptions): RequestListener {
       return sendText(response, 400, `${statusText(400)}: the path ${path} is not valid percent-encoding`);
     }
     void run(endpoint, requestContext, logger);
-  };
+  }
 }
 
 function refuseUnauthorized(response: ServerResponse, auth: 'missing' | 'invalid'): void {

@@ -61,14 +61,16 @@ export function describeState(state: ChaosSnapshot) {
 export function createEndpoints(options: EndpointOptions) {
   const { chaos, sleep } = options;
 
-  const getStatus: Endpoint = async ({ response, log, signal }) => {
+  const getStatus: Endpoint = async (context) => {
+    const { response, log } = context;
     const decision = chaos.decide();
     log.flaky = decision.flaky;
     if (decision.flaky) {
       log.injected = decision.injected;
       log.delay_ms = Math.round(decision.delayMs * 10) / 10;
       observeSeconds(injectedDelay, {}, decision.delayMs / 1000);
-      if (decision.delayMs > 0) await sleep(decision.delayMs, signal);
+      // The signal is made on first use: only a request that waits reads it.
+      if (decision.delayMs > 0) await sleep(decision.delayMs, context.signal);
     }
     if (response.destroyed) return;
     const { status } = writeStatus(response, decision.code);

@@ -1,19 +1,11 @@
-import { createServer, type Server } from 'node:http';
+// Only the command line is imported up front: --help answers without the SDK. Telemetry starts next, and
+// everything that serves is imported after it (see loadTelemetry).
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  ConfigError,
-  createLifecycle,
-  createLogger,
-  drainHttpServer,
-  type Logger,
-  startAdminServer,
-  type WatchedConfig,
-  watchConfig,
-} from '@sre-stack/runtime';
-import { createRequestHandler } from './app.ts';
-import { type ChangeSource, type Chaos, createChaos } from './chaos.ts';
-import { countChaosChange, exportChaosState, initChaosMetrics } from './metrics.ts';
-import { type ChaosProfileDocument, chaosProfileSchema } from './profile.ts';
+import type { Logger, WatchedConfig } from '@sre-stack/runtime';
+import { loadTelemetry } from '@sre-stack/runtime/cli';
+import type { ChangeSource, Chaos } from './chaos.ts';
+import type { ChaosProfileDocument } from './profile.ts';
 import { readSettings } from './settings.ts';
 
 export function applyProfileDocument(
@@ -27,6 +19,22 @@ export function applyProfileDocument(
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const settings = readSettings(argv);
+  await loadTelemetry();
+  const [
+    { createServer },
+    { createLifecycle, createLogger, drainHttpServer, startAdminServer, watchConfig },
+    { createRequestHandler },
+    { createChaos },
+    { countChaosChange, exportChaosState, initChaosMetrics },
+    { chaosProfileSchema },
+  ] = await Promise.all([
+    import('node:http'),
+    import('@sre-stack/runtime'),
+    import('./app.ts'),
+    import('./chaos.ts'),
+    import('./metrics.ts'),
+    import('./profile.ts'),
+  ]);
   const logger = createLogger({ service: 'flaky-server' });
   const lifecycle = createLifecycle({ logger, drainTimeoutMs: settings.drainTimeoutMs });
   const chaos = createChaos({ random: Math.random });
@@ -108,7 +116,8 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 function fail(logger: Logger, error: unknown, what: string): never {
-  const issues = error instanceof ConfigError ? error.issues : undefined;
+  // A ConfigError (checked by shape: its class is loaded lazily) lists every problem in the file.
+  const issues = (error as { issues?: unknown[] } | undefined)?.issues;
   logger.fatal({ err: issues ? undefined : error, issues }, `${what}: ${(error as Error).message}`);
   logger.flush?.();
   process.exit(1);

@@ -1,7 +1,15 @@
-// Every request is observed once, when its response closes: one access-log line and one histogram
-// observation, both in the request's span context (so the line has trace_id and the bucket an exemplar).
+// Every request is observed once, when its response closes: its SERVER span ends, one access-log line and
+// one histogram observation, both naming that span (the line has trace_id, the bucket an exemplar).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Logger, methodLabel, observeSeconds } from '@sre-stack/runtime';
+import type { Span } from '@opentelemetry/api';
+import {
+  endServerSpan,
+  exemplarOf,
+  type Logger,
+  methodLabel,
+  observeSeconds,
+  traceFields,
+} from '@sre-stack/runtime';
 import { requestDuration } from './metrics.ts';
 
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -17,11 +25,13 @@ export interface Observation {
   logger: Logger;
   /** Milliseconds. */
   now: () => number;
+  /** The request's SERVER span: ended here, named on the log line and in the exemplar. */
+  span: Span;
   onClose?: () => void;
 }
 
 export function observeRequest(observation: Observation): void {
-  const { request, response, route, path, log, logger, now } = observation;
+  const { request, response, route, path, log, logger, now, span } = observation;
   const start = now();
   const method = request.method ?? 'GET';
   response.once('close', () => {
@@ -30,10 +40,18 @@ export function observeRequest(observation: Observation): void {
     // A request the client abandoned has no status worth a bucket; it is still logged.
     const finished = response.writableFinished;
     const status = response.statusCode;
+    endServerSpan(span, status, finished);
     if (finished)
-      observeSeconds(requestDuration, { method: methodLabel(method), route, code: status }, seconds);
+      observeSeconds(
+        requestDuration,
+        { method: methodLabel(method), route, code: status },
+        seconds,
+        exemplarOf(span) ?? {},
+      );
+    // Written outside the span's context (the response has closed), so its ids are named here.
     logger.info(
       {
+        ...traceFields(span),
         method,
         route,
         path: path.length > 200 ? `${path.slice(0, 200)}...` : path,

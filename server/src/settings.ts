@@ -1,5 +1,12 @@
 // Command line and environment: flags win over SERVER_* variables, which win over defaults.
-import { CliError, type CliOption, type CliSpec, cli, parseDuration, parsePort } from '@sre-stack/runtime';
+import {
+  CliError,
+  type CliOption,
+  type CliSpec,
+  cli,
+  parseDuration,
+  parsePort,
+} from '@sre-stack/runtime/cli';
 
 export const cliSpec = {
   name: 'flaky-server',

@@ -1,18 +1,12 @@
+// The SDK bootstrap. Only what is configured is loaded: the OTLP/HTTP exporters when an endpoint is set,
+// the instrumentations a service has not turned off, never the gRPC or protobuf exporters (lean-sdk.ts).
 import type { IncomingMessage } from 'node:http';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  NoopSpanProcessor,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { hookModules } from './hooks.ts';
+import { importLeanNodeSdk } from './lean-sdk.ts';
 import { propagatorFromEnv } from './propagators.ts';
 import { setActiveTelemetry, type TelemetryState, untracedPorts } from './state.ts';
 
@@ -39,21 +33,24 @@ function batchOptions(prefix: 'OTEL_BSP' | 'OTEL_BLRP') {
  * refuse them. Without endpoints spans are still created, so ids reach logs and `traceparent` reaches
  * upstreams, but nothing is exported and nothing complains about a missing collector.
  */
-function spanProcessors(): { processors: SpanProcessor[]; exported: boolean } {
+async function spanProcessors(): Promise<{ processors: SpanProcessor[]; exported: boolean }> {
   const exporter = (env.OTEL_TRACES_EXPORTER ?? '').trim().toLowerCase();
   if (exporter === 'none') return { processors: [new NoopSpanProcessor()], exported: false };
-  if (exporter === 'console')
+  if (exporter === 'console') {
+    const { ConsoleSpanExporter } = await import('@opentelemetry/sdk-trace');
     return {
       processors: [
         new BatchSpanProcessor({ exporter: new ConsoleSpanExporter(), ...batchOptions('OTEL_BSP') }),
       ],
       exported: true,
     };
+  }
   if (
     exporter === 'otlp' ||
     has('OTEL_EXPORTER_OTLP_ENDPOINT') ||
     has('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')
   ) {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
     return {
       processors: [
         new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batchOptions('OTEL_BSP') }),
@@ -64,52 +61,80 @@ function spanProcessors(): { processors: SpanProcessor[]; exported: boolean } {
   return { processors: [new NoopSpanProcessor()], exported: false };
 }
 
-function logProcessors(): LogRecordProcessor[] {
+async function logProcessors(): Promise<LogRecordProcessor[]> {
   const exporter = (env.OTEL_LOGS_EXPORTER ?? '').trim().toLowerCase();
   if (exporter === 'none') return [];
   if (exporter === 'otlp' || has('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT')) {
+    const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-http');
     return [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter(), ...batchOptions('OTEL_BLRP') })];
   }
   return [];
 }
 
-export function startTelemetry(): TelemetryState {
-  // Metrics leave through the Prometheus listener, never over OTLP.
-  env.OTEL_METRICS_EXPORTER ??= 'none';
-  if (env.OTEL_LOG_LEVEL) {
-    const level = DiagLogLevel[env.OTEL_LOG_LEVEL.toUpperCase() as keyof typeof DiagLogLevel];
-    if (level !== undefined) diag.setLogger({ ...console, verbose: console.debug }, level);
-  }
-  const traces = spanProcessors();
-  const logs = logProcessors();
-  const { propagator, unknown } = propagatorFromEnv();
-  if (unknown.length > 0) {
-    process.emitWarning(`OTEL_PROPAGATORS: unknown propagator(s) ${unknown.join(', ')} ignored`);
-  }
-  // The variable auto-instrumentations-node reads: a service that makes its own spans (the proxy) turns
-  // the generic ones off, e.g. OTEL_NODE_DISABLED_INSTRUMENTATIONS=http,undici.
+/**
+ * The instrumentations a service has not turned off with OTEL_NODE_DISABLED_INSTRUMENTATIONS (the
+ * variable auto-instrumentations-node reads), e.g. `http,undici` for a service that makes its own spans.
+ * Each is imported only when it is on.
+ */
+async function instrumentations(
+  logsExported: boolean,
+): Promise<{ list: Instrumentation[]; hooked: () => Promise<void> }> {
   const disabled = new Set(
     (env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? '')
       .split(',')
       .map((name) => name.trim().toLowerCase())
       .filter(Boolean),
   );
-  const ignorePlumbing = (request: IncomingMessage) => untracedPorts.has(request.socket.localPort ?? -1);
+  // The loader hook sees only the modules these instrumentations patch, before any of them is loaded.
+  const patched = [
+    ...(disabled.has('http') ? [] : ['http', 'https']),
+    ...(disabled.has('pino') ? [] : ['pino']),
+  ];
+  const hooked = await hookModules(patched);
+  const list: Instrumentation[] = [];
+  if (!disabled.has('http')) {
+    const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
+    const ignorePlumbing = (request: IncomingMessage) => untracedPorts.has(request.socket.localPort ?? -1);
+    list.push(new HttpInstrumentation({ ignoreIncomingRequestHook: ignorePlumbing }));
+  }
+  if (!disabled.has('undici')) {
+    const { UndiciInstrumentation } = await import('@opentelemetry/instrumentation-undici');
+    list.push(new UndiciInstrumentation());
+  }
+  if (!disabled.has('pino')) {
+    // Puts trace_id/span_id on every log line; ships records over OTLP only when a logs endpoint is set.
+    const { PinoInstrumentation } = await import('@opentelemetry/instrumentation-pino');
+    list.push(new PinoInstrumentation({ disableLogSending: !logsExported }));
+  }
+  return { list, hooked };
+}
+
+export async function startTelemetry(): Promise<TelemetryState> {
+  // Metrics leave through the Prometheus listener, never over OTLP.
+  env.OTEL_METRICS_EXPORTER ??= 'none';
+  if (env.OTEL_LOG_LEVEL) {
+    const level = DiagLogLevel[env.OTEL_LOG_LEVEL.toUpperCase() as keyof typeof DiagLogLevel];
+    if (level !== undefined) diag.setLogger({ ...console, verbose: console.debug }, level);
+  }
+  const [{ NodeSDK }, traces, logs] = await Promise.all([
+    importLeanNodeSdk(),
+    spanProcessors(),
+    logProcessors(),
+  ]);
+  const { propagator, unknown } = propagatorFromEnv();
+  if (unknown.length > 0) {
+    process.emitWarning(`OTEL_PROPAGATORS: unknown propagator(s) ${unknown.join(', ')} ignored`);
+  }
+  const enabled = await instrumentations(logs.length > 0);
   const sdk = new NodeSDK({
     spanProcessors: traces.processors,
     logRecordProcessors: logs,
     metricReaders: [],
     textMapPropagator: propagator,
-    instrumentations: [
-      ...(disabled.has('http')
-        ? []
-        : [new HttpInstrumentation({ ignoreIncomingRequestHook: ignorePlumbing })]),
-      ...(disabled.has('undici') ? [] : [new UndiciInstrumentation()]),
-      // Puts trace_id/span_id on every log line; ships records over OTLP only when a logs endpoint is set.
-      ...(disabled.has('pino') ? [] : [new PinoInstrumentation({ disableLogSending: logs.length === 0 })]),
-    ],
+    instrumentations: enabled.list,
   });
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') sdk.start();
+  await enabled.hooked();
   let stopped: Promise<void> | undefined;
   const state: TelemetryState = {
     tracesExported: traces.exported,

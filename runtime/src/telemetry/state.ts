@@ -15,6 +15,11 @@ export function setActiveTelemetry(state: TelemetryState): void {
   active = state;
 }
 
+/** The started SDK's state; undefined when the process runs without telemetry (tests, --once). */
+export function activeTelemetry(): TelemetryState | undefined {
+  return active;
+}
+
 /**
  * How long shutdown waits for the last spans and log records. The exporter's own timeout is 10 s,
  * which a hung collector would use up entirely, past Docker's default 10 s stop grace period.

@@ -1,0 +1,135 @@
+// A SERVER span per request, made by hand: the generic http instrumentation costs several times more per
+// request (it wraps every emitter and listener of the request and response, and reads a dozen attributes
+// the server does not need). The caller's trace comes in through the configured propagators, so
+// OTEL_PROPAGATORS (b3, jaeger, ...) applies here as everywhere else.
+import type { IncomingMessage } from 'node:http';
+import {
+  type Context,
+  INVALID_SPAN_CONTEXT,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  type SpanContext,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
+import { activeTelemetry } from './state.ts';
+
+const tracer = trace.getTracer('@sre-stack/runtime');
+
+const headerGetter = {
+  get: (carrier: IncomingMessage['headers'], key: string) => carrier[key],
+  keys: (carrier: IncomingMessage['headers']) => Object.keys(carrier),
+};
+
+/**
+ * Whether spans are recorded. With no exporter configured nothing ever reads a recorded span, so only a
+ * span context is made: ids for log lines and exemplars, with the caller's sampling decision, or sampled
+ * for a new trace, as the default parent-based sampler decides. A sampler named in OTEL_TRACES_SAMPLER
+ * is always asked.
+ */
+function recording(): boolean {
+  return activeTelemetry()?.tracesExported === true || Boolean(process.env.OTEL_TRACES_SAMPLER?.trim());
+}
+
+const ID_BYTES = Buffer.allocUnsafe(16);
+
+function randomId(bytes: 8 | 16): string {
+  let any = 0;
+  for (let offset = 0; offset < bytes; offset += 4) {
+    const word = (Math.random() * 2 ** 32) >>> 0;
+    any |= word;
+    ID_BYTES.writeUInt32BE(word, offset);
+  }
+  return any === 0 ? randomId(bytes) : ID_BYTES.toString('hex', 0, bytes);
+}
+
+function unrecordedSpan(parent: SpanContext | undefined): Span {
+  const valid = parent !== undefined && isSpanContextValid(parent);
+  return trace.wrapSpanContext({
+    traceId: valid ? parent.traceId : randomId(16),
+    spanId: randomId(8),
+    traceFlags: valid ? parent.traceFlags : TraceFlags.SAMPLED,
+    ...(valid && parent.traceState ? { traceState: parent.traceState } : {}),
+  });
+}
+
+export interface ServerSpan {
+  span: Span;
+  /** The caller's context with this span in it: run the handler in it so its logs and exemplars link here. */
+  context: Context;
+}
+
+/** Starts the SERVER span of an incoming request. `route` is the matched template, if any. */
+export function startServerSpan(
+  request: IncomingMessage,
+  route: string | undefined,
+  path: string,
+): ServerSpan {
+  const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
+  const method = request.method ?? 'GET';
+  let span: Span;
+  if (activeTelemetry() === undefined) {
+    // No SDK in this process (a test, a one-shot command): no ids to make up.
+    span = trace.wrapSpanContext(trace.getSpanContext(parent) ?? INVALID_SPAN_CONTEXT);
+  } else if (!recording()) {
+    span = unrecordedSpan(trace.getSpanContext(parent));
+  } else {
+    const attributes: Record<string, string | number> = {
+      'http.request.method': method,
+      'url.path': path,
+      'url.scheme': 'http',
+      'network.protocol.version': request.httpVersion,
+    };
+    if (route !== undefined) attributes['http.route'] = route;
+    const port = request.socket.localPort;
+    if (port !== undefined) attributes['server.port'] = port;
+    const peer = request.socket.remoteAddress;
+    if (peer !== undefined) attributes['network.peer.address'] = peer;
+    const agent = request.headers['user-agent'];
+    if (agent !== undefined) attributes['user_agent.original'] = agent;
+    span = tracer.startSpan(
+      route === undefined ? method : `${method} ${route}`,
+      { kind: SpanKind.SERVER, attributes },
+      parent,
+    );
+  }
+  return { span, context: trace.setSpan(parent, span) };
+}
+
+/** Ends the span with the response status; 5xx (and an abandoned request) marks it as an error. */
+export function endServerSpan(span: Span, status: number, finished: boolean): void {
+  if (span.isRecording()) {
+    span.setAttribute('http.response.status_code', status);
+    if (!finished) {
+      span.setAttribute('error.type', 'aborted');
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    } else if (status >= 500) {
+      span.setAttribute('error.type', String(status));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+  }
+  span.end();
+}
+
+/** The fields the pino instrumentation puts on a line written inside a span, for lines written after. */
+export function traceFields(span: Span): { trace_id?: string; span_id?: string; trace_flags?: string } {
+  const spanContext = span.spanContext();
+  if (!isSpanContextValid(spanContext)) return {};
+  return {
+    trace_id: spanContext.traceId,
+    span_id: spanContext.spanId,
+    trace_flags: `0${spanContext.traceFlags.toString(16)}`,
+  };
+}
+
+/** The exemplar for a span if it is sampled: the label Grafana's exemplar link is set to. */
+export function exemplarOf(span: Span): Record<string, string> | undefined {
+  const spanContext = span.spanContext();
+  if (!isSpanContextValid(spanContext) || (spanContext.traceFlags & TraceFlags.SAMPLED) === 0)
+    return undefined;
+  return { trace_id: spanContext.traceId };
+}

@@ -1,0 +1,133 @@
+// What every service's benchmark needs: start a bin and wait until it is ready, read its RSS and CPU
+// from /proc, drive it with wrk, fit an RSS slope, and name the host load next to every figure (the
+// machine is shared; a figure taken at a high load average says more about the neighbours).
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+
+export const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+export function hostLoad(): string {
+  return loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+}
+
+export function rssMiB(pid: number): number {
+  const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  return kib / 1024;
+}
+
+/** User + system CPU time of a process so far, in seconds. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+export const median = (list: number[]): number => {
+  const sorted = [...list].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+/** Least-squares slope of RSS over time, in MiB per minute: "flat" means close to 0. */
+export function slopePerMinute(samples: { atS: number; rssMiB: number }[]): number {
+  const meanT = samples.reduce((sum, entry) => sum + entry.atS, 0) / samples.length;
+  const meanR = samples.reduce((sum, entry) => sum + entry.rssMiB, 0) / samples.length;
+  const covariance = samples.reduce((sum, entry) => sum + (entry.atS - meanT) * (entry.rssMiB - meanR), 0);
+  const variance = samples.reduce((sum, entry) => sum + (entry.atS - meanT) ** 2, 0);
+  return (covariance / variance) * 60;
+}
+
+export function findTool(tool: string, install: string): string {
+  for (const path of [`/usr/bin/${tool}`, `/usr/local/bin/${tool}`]) if (existsSync(path)) return path;
+  try {
+    return execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+  } catch {
+    process.stderr.write(`bench: ${tool} not found; install it: ${install}\n`);
+    process.exit(1);
+  }
+}
+
+export interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+function latencyMs(text: string, percentile: string): number {
+  const match = new RegExp(`^\\s+${percentile}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(text);
+  if (!match) return Number.NaN;
+  const value = Number(match[1]);
+  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
+}
+
+export function wrk(url: string, seconds: number, connections: number): WrkResult {
+  const output = execFileSync(
+    findTool('wrk', 'apt-get install -y wrk'),
+    ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url],
+    { encoding: 'utf8' },
+  );
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? Number.NaN),
+    p50: latencyMs(output, '50'),
+    p99: latencyMs(output, '99'),
+    errors: Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0),
+  };
+}
+
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+/** Starts a process (stdout to /dev/null) and resolves once `readyUrl` answers 200, with the time taken. */
+export async function startService(
+  args: string[],
+  readyUrl: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ child: ChildProcess; readyMs: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(child);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(readyUrl);
+      await response.arrayBuffer();
+      if (response.status === 200) return { child, readyMs: performance.now() - started };
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${args.join(' ')}: ${readyUrl} not ready after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export async function stopService(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Median wall time of a short command (e.g. `--help`), in milliseconds. */
+export function commandMs(args: string[], runs = 5): number {
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    const result = spawnSync(process.execPath, args, { stdio: 'ignore' });
+    if (result.status !== 0) throw new Error(`${args.join(' ')} exited with ${result.status}`);
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

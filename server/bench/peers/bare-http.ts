@@ -1,0 +1,13 @@
+// The floor for the flaky server: node:http answering GET /status with "OK", the same headers as the
+// server's answer, and nothing else (no routing, metrics, span or log line).
+import { createServer } from 'node:http';
+
+const port = Number(process.argv[2] ?? 0);
+const body = 'OK\n';
+createServer((_request, response) => {
+  response.writeHead(200, 'OK', {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  response.end(body);
+}).listen(port, '127.0.0.1');
