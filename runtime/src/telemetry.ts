@@ -2,5 +2,8 @@
 // a dynamic import(), because ESM evaluates static imports before any code runs: the loader hook and the
 // instrumentations must be in place before `node:http`, `undici` or `pino` are imported. Commands that
 // answer at once (--help, --check, --once) never import it, and so never pay for the SDK.
+// First, before the SDK's modules are loaded: loading them would grow the young generation (heap.ts).
+const { capYoungGeneration } = await import('./heap.ts');
+capYoungGeneration();
 const { startTelemetry } = await import('./telemetry/sdk.ts');
 export const telemetry = await startTelemetry();
