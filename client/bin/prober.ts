@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// Telemetry first, then the app: undici, node:http and pino must load after the instrumentations.
+// main() reads the command line first (--help and --once never load the SDK); before serving it loads
+// telemetry, and only then undici, node:http and pino, which the instrumentations must see load.
 process.env.OTEL_SERVICE_NAME ??= 'prober';
-await import('@sre-stack/runtime/telemetry');
+// Probes go out through undici (its instrumentation makes the CLIENT span); node:http serves only the
+// admin port, whose requests are never traced, so the http instrumentation would be loaded for nothing.
+process.env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ??= 'http';
 const { main } = await import('../src/main.ts');
 await main();

@@ -1,22 +1,7 @@
-import {
-  CliError,
-  ConfigError,
-  cli,
-  createLifecycle,
-  createLogger,
-  type Logger,
-  parsePort,
-  startAdminServer,
-  watchConfig,
-} from '@sre-stack/runtime';
-import { toDefinitions } from './config/definitions.ts';
-import { probesFileSchema } from './config/schema.ts';
-import { Monitor } from './monitor.ts';
-import { runOnce } from './once.ts';
-import { recordConfigured } from './reporters/metrics.ts';
-import { probesRoute } from './reporters/probes-route.ts';
-import { routeCronWarnings } from './scheduler/cron-warnings.ts';
-import { Scheduler } from './scheduler/scheduler.ts';
+// Only the command line is imported up front: --help answers without the SDK, and --once runs without
+// it (a one-shot check exports nothing). Serving loads telemetry first, then everything that serves.
+import type { Logger } from '@sre-stack/runtime';
+import { CliError, cli, loadTelemetry, parsePort } from '@sre-stack/runtime/cli';
 
 const EXIT_CONFIG = 2;
 
@@ -60,6 +45,7 @@ export async function main(argv?: string[]): Promise<void> {
   const location = process.env.PROBER_LOCATION?.trim() || 'local';
   const file = options.config as string;
   if (options.once) {
+    const { runOnce } = await import('./once.ts');
     process.exit(await runOnce({ file, location }));
   }
   let metricsPort: number;
@@ -70,12 +56,33 @@ export async function main(argv?: string[]): Promise<void> {
     process.stderr.write(`prober: ${error.message}\nTry 'prober --help'.\n`);
     process.exit(EXIT_CONFIG);
   }
+  await loadTelemetry();
+  const { createLogger } = await import('@sre-stack/runtime');
   const logger = createLogger({ service: 'prober' });
   await serve({ file, location, metricsPort, logger });
 }
 
 async function serve(options: { file: string; location: string; metricsPort: number; logger: Logger }) {
   const { file, location, logger } = options;
+  const [
+    { ConfigError, createLifecycle, startAdminServer, watchConfig },
+    { toDefinitions },
+    { probesFileSchema },
+    { Monitor },
+    { recordConfigured },
+    { probesRoute },
+    { routeCronWarnings },
+    { Scheduler },
+  ] = await Promise.all([
+    import('@sre-stack/runtime'),
+    import('./config/definitions.ts'),
+    import('./config/schema.ts'),
+    import('./monitor.ts'),
+    import('./reporters/metrics.ts'),
+    import('./reporters/probes-route.ts'),
+    import('./scheduler/cron-warnings.ts'),
+    import('./scheduler/scheduler.ts'),
+  ]);
   routeCronWarnings(logger);
   const lifecycle = createLifecycle({ logger });
   const monitor = new Monitor({ logger, location });

@@ -1,14 +1,18 @@
-// Keeps V8's young generation small. V8 sizes it from the machine's memory, not the process's needs: on
-// a 24 GiB host it grows to 64 MiB under load, and already to 16 MiB while a service loads its modules,
-// all of it resident from then on. A service here allocates little per request and keeps less, so a
-// young generation of a few MiB serves it as well and the RSS stays near what the process holds.
-// --max-semi-space-size would do this, but only on the command line (NODE_OPTIONS), which a bin cannot
-// set for itself; the growth factor, though, is read at every scavenge, so it can be turned off and on.
+// Keeps V8's heap close to what a service holds. V8 sizes its heap from the machine's memory, not the
+// process's needs: on a 24 GiB host the young generation grows to 64-128 MiB under load (16 MiB already
+// while a service loads its modules), and the old generation may grow to several times its live size
+// between full collections; all of it stays resident. A service here keeps a few tens of MiB alive, so
+// a young generation of a few MiB and an old generation allowed 20 % above its live size serve it as
+// well, at the cost of more frequent, small collections. --max-semi-space-size and --max-old-space-size
+// would do this, but only on the command line (NODE_OPTIONS), which a bin cannot set for itself; the
+// growth factors, though, are read at each collection, so they can be set from here.
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
 /** Young generation (both semi-spaces) at which growth stops, unless a V8 flag says otherwise. */
 export const YOUNG_GENERATION_CAP_MIB = 8;
+/** How far above its live size the old generation may grow before a full collection. */
+export const OLD_GENERATION_GROWTH_PERCENT = 20;
 
 let capped = false;
 
@@ -17,12 +21,17 @@ function youngGenerationMiB(): number {
   return (space?.space_size ?? 0) / 1024 / 1024;
 }
 
-/** Caps the young generation at `capMiB`: it may double only while that keeps it within the cap. */
-export function capYoungGeneration(capMiB = YOUNG_GENERATION_CAP_MIB): void {
-  const flags = `${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`;
-  // An operator who sized it explicitly knows better.
-  if (capped || /--(max|min)-semi-space-size|--semi-space-growth-factor/.test(flags)) return;
+/**
+ * Caps the young generation at `capMiB` (it may double only while that keeps it within the cap) and
+ * the old generation's growth between full collections. An operator's own V8 flags win.
+ */
+export function keepHeapCompact(capMiB = YOUNG_GENERATION_CAP_MIB): void {
+  if (capped) return;
   capped = true;
+  const flags = `${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`;
+  if (!/--max-old-space-size|--heap-growing-percent/.test(flags))
+    setFlagsFromString(`--heap-growing-percent=${OLD_GENERATION_GROWTH_PERCENT}`);
+  if (/--(max|min)-semi-space-size|--semi-space-growth-factor/.test(flags)) return;
   // Off until the first collection is observed: loading modules is one long burst of scavenges, during
   // which no observer callback runs, and the young generation would double at each of them.
   setFlagsFromString('--semi-space-growth-factor=1');

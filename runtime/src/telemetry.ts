@@ -3,7 +3,7 @@
 // instrumentations must be in place before `node:http`, `undici` or `pino` are imported. Commands that
 // answer at once (--help, --check, --once) never import it, and so never pay for the SDK.
 // First, before the SDK's modules are loaded: loading them would grow the young generation (heap.ts).
-const { capYoungGeneration } = await import('./heap.ts');
-capYoungGeneration();
+const { keepHeapCompact } = await import('./heap.ts');
+keepHeapCompact();
 const { startTelemetry } = await import('./telemetry/sdk.ts');
 export const telemetry = await startTelemetry();

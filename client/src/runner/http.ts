@@ -80,7 +80,9 @@ export async function executeHttp(
     outcome.timedOut = controller.signal.aborted;
   } finally {
     clearTimeout(timer);
-    await client.destroy().catch(() => {});
+    // close() once the exchange is done: destroy() would build an error (with its stack) to fail requests
+    // that are not there. After a failure the connection may be mid-request, so it is destroyed.
+    await (outcome.error === undefined ? client.close() : client.destroy()).catch(() => {});
   }
   outcome.body = Buffer.concat(chunks);
   if (recorder.certificateExpiry !== undefined) outcome.certificateExpiry = recorder.certificateExpiry;
