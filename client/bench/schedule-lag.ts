@@ -13,6 +13,15 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort } from '@sre-stack/runtime/testing';
+import {
+  commandMs,
+  hostLoad,
+  rssMiB,
+  sleep,
+  startService,
+  stopService,
+} from '@sre-stack/runtime/testing/bench';
 
 const { values } = parseArgs({
   options: {
@@ -37,6 +46,25 @@ await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
 const targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
 
 const dir = await mkdtemp(join(tmpdir(), 'prober-bench-'));
+const proberBin = fileURLToPath(new URL('../bin/prober.ts', import.meta.url));
+
+// Start-up and rest: --help and --once answer without the SDK; a prober with one probe a minute is at
+// rest. Each figure is printed with the host load at the time.
+const oneProbe = join(dir, 'one-probe.yaml');
+await writeFile(oneProbe, `probes:\n  - { name: rest, url: "${targetUrl}/status", every: 1m }\n`);
+const helpMs = await commandMs([proberBin, '--help']);
+const onceMs = await commandMs([proberBin, '--once', '--config', oneProbe]);
+const startupLoad = hostLoad();
+const restMetricsPort = await freePort();
+const resting = await startService(
+  [proberBin, '--config', oneProbe, '--metrics-port', String(restMetricsPort)],
+  `http://127.0.0.1:${restMetricsPort}/readyz`,
+  { LOG_FORMAT: 'json', NODE_OPTIONS: values['node-options'] },
+);
+await sleep(3000);
+const restMiB = rssMiB(resting.child.pid as number);
+const restLoad = hostLoad();
+await stopService(resting.child);
 const config = join(dir, 'probes.yaml');
 const lines = ['probes:'];
 for (let i = 0; i < probeCount; i++) {
@@ -50,14 +78,10 @@ await writeFile(config, `${lines.join('\n')}\n`);
 // benchmark reads slowly would block the prober and show up as lag that is the benchmark's own.
 const logFile = join(dir, 'prober.log');
 const logFd = openSync(logFile, 'w');
-const prober = spawn(
-  process.execPath,
-  [fileURLToPath(new URL('../bin/prober.ts', import.meta.url)), '--config', config, '--metrics-port', '0'],
-  {
-    stdio: ['ignore', logFd, 'inherit'],
-    env: { ...process.env, LOG_FORMAT: 'json', NODE_OPTIONS: values['node-options'] },
-  },
-);
+const prober = spawn(process.execPath, [proberBin, '--config', config, '--metrics-port', '0'], {
+  stdio: ['ignore', logFd, 'inherit'],
+  env: { ...process.env, LOG_FORMAT: 'json', NODE_OPTIONS: values['node-options'] },
+});
 closeSync(logFd);
 const exited = new Promise<number | null>((resolve) => prober.on('exit', (code) => resolve(code)));
 let metricsPort: number | undefined;
@@ -157,6 +181,12 @@ console.log(
 console.log(`| RSS trend from ${rssFromS} s on (MiB per minute, least squares) | ${f(slope, 3)} |`);
 console.log(`| p99 lag under 10 ms | ${quantile(0.99) < 10 ? 'yes' : 'NO'} |`);
 console.log(
-  `| host load average before / after (1 min, ${cpus().length} CPUs) | ${f(loadBefore[0] ?? 0)} / ${f(loadAfter[0] ?? 0)} |`,
+  `| host load average (1/5/15 min) before / after, ${cpus().length} CPUs | ${loadBefore.map((value) => f(value)).join(' ')} / ${loadAfter.map((value) => f(value)).join(' ')} |`,
 );
 console.log(`| prober exit code after SIGTERM | ${exitCode} |`);
+console.log(
+  `| prober at rest (1 probe a minute, 3 s after ready): RSS / time to ready | ${f(restMiB, 1)} MiB / ${f(resting.readyMs, 0)} ms (load ${restLoad}) |`,
+);
+console.log(
+  `| \`prober --help\` / \`prober --once\` (1 probe), wall time | ${f(helpMs, 0)} / ${f(onceMs, 0)} ms (load ${startupLoad}) |`,
+);

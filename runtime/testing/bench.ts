@@ -1,7 +1,7 @@
 // What every service's benchmark needs: start a bin and wait until it is ready, read its RSS and CPU
 // from /proc, drive it with wrk, fit an RSS slope, and name the host load next to every figure (the
 // machine is shared; a figure taken at a high load average says more about the neighbours).
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
@@ -118,13 +118,17 @@ export async function stopService(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Median wall time of a short command (e.g. `--help`), in milliseconds. */
-export function commandMs(args: string[], runs = 5): number {
+/**
+ * Median wall time of a short command (e.g. `--help`), in milliseconds. Asynchronous, so that a target
+ * served by the benchmark's own process keeps answering while the command runs.
+ */
+export async function commandMs(args: string[], runs = 5): Promise<number> {
   const times: number[] = [];
   for (let run = 0; run < runs; run++) {
     const started = performance.now();
-    const result = spawnSync(process.execPath, args, { stdio: 'ignore' });
-    if (result.status !== 0) throw new Error(`${args.join(' ')} exited with ${result.status}`);
+    const child = spawn(process.execPath, args, { stdio: 'ignore' });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}`);
     times.push(performance.now() - started);
   }
   return median(times);

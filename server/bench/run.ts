@@ -130,8 +130,8 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 await stopService(sink.child);
-const helpMs = commandMs([SERVER_BIN, '--help']);
-const nodeMs = commandMs(['-e', '0']);
+const helpMs = await commandMs([SERVER_BIN, '--help']);
+const nodeMs = await commandMs(['-e', '0']);
 
 const floor = median(figures.get(peers[0]!.name)!.runs.map((run) => run.rps));
 const f = (value: number, digits = 0) => value.toFixed(digits);
