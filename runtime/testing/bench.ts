@@ -135,3 +135,47 @@ export async function commandMs(args: string[], runs = 5): Promise<number> {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends GET `path` at a fixed rate over keep-alive connections for `seconds`. The CPU a service spends
+ * per request at a fixed, ordinary rate depends far less on the host's load than its saturation
+ * throughput does, so the two are reported side by side.
+ */
+export async function paced(
+  port: number,
+  path: string,
+  rate: number,
+  seconds: number,
+): Promise<{ sent: number; failed: number }> {
+  const { Agent, request } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  let sent = 0;
+  let failed = 0;
+  let done = 0;
+  const startedAt = performance.now();
+  await new Promise<void>((resolve) => {
+    // Paced in 10 ms slices: each slice sends what the rate owes by then.
+    const timer = setInterval(() => {
+      const elapsed = (performance.now() - startedAt) / 1000;
+      if (elapsed >= seconds) {
+        clearInterval(timer);
+        resolve();
+        return;
+      }
+      const owed = Math.floor(elapsed * rate) - sent;
+      for (let i = 0; i < owed; i++) {
+        sent++;
+        request({ host: '127.0.0.1', port, path, agent }, (response) => {
+          response.resume();
+          response.on('end', () => done++);
+        })
+          .on('error', () => failed++)
+          .end();
+      }
+    }, 10);
+  });
+  // Bounded wait for the last answers.
+  for (let waited = 0; done + failed < sent && waited < 5000; waited += 50) await sleep(50);
+  agent.destroy();
+  return { sent, failed };
+}

@@ -3,6 +3,8 @@
 // each peer runs once per round, in alternating order, and the median round is kept. Also: RSS at rest,
 // right after the load and after a rest; time to ready; --help. The host load average is printed with
 // every figure: the machine is shared, and a high load says more about the neighbours than about us.
+// Also the CPU each peer spends per request at a fixed rate (--rate, default 2000 req/s over 16
+// keep-alive connections): a ratio that holds up better than req/s when the neighbours are busy.
 //
 // Options: --duration S (wrk seconds per run, default 10), --rounds N (default 3), --connections C
 // (default 50). Needs wrk (apt-get install -y wrk). The server's stdout goes to /dev/null.
@@ -12,8 +14,10 @@ import { parseArgs } from 'node:util';
 import { freePort } from '@sre-stack/runtime/testing';
 import {
   commandMs,
+  cpuSeconds,
   hostLoad,
   median,
+  paced,
   rssMiB,
   sleep,
   startService,
@@ -27,8 +31,10 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
+    rate: { type: 'string', default: '2000' },
   },
 });
+const RATE = Number(values.rate);
 const DURATION = Number(values.duration);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
@@ -86,6 +92,7 @@ const peers: Peer[] = [
 
 interface Figures {
   runs: WrkResult[];
+  cpuUs: number[];
   loads: string[];
   readyMs: number;
   restMiB: number;
@@ -105,11 +112,16 @@ for (let round = 0; round < ROUNDS; round++) {
     wrk(`http://127.0.0.1:${peer.port}/status`, 2, CONNECTIONS);
     const result = wrk(`http://127.0.0.1:${peer.port}/status`, DURATION, CONNECTIONS);
     const afterLoadMiB = rssMiB(pid);
+    // CPU per request at an ordinary, fixed rate: far less sensitive to the neighbours than req/s.
+    const cpuBefore = cpuSeconds(pid);
+    const pacedRun = await paced(peer.port, '/status', RATE, 5);
+    const cpuUs = ((cpuSeconds(pid) - cpuBefore) / pacedRun.sent) * 1e6;
     await sleep(10_000);
     const afterRestMiB = rssMiB(pid);
     await stopService(child);
     const entry = figures.get(peer.name) ?? {
       runs: [],
+      cpuUs: [],
       loads: [],
       readyMs,
       restMiB,
@@ -117,6 +129,7 @@ for (let round = 0; round < ROUNDS; round++) {
       afterRestMiB,
     };
     entry.runs.push(result);
+    entry.cpuUs.push(cpuUs);
     entry.loads.push(hostLoad());
     // Memory: the worst round is the one that counts.
     entry.readyMs = Math.max(entry.readyMs, readyMs);
@@ -125,7 +138,7 @@ for (let round = 0; round < ROUNDS; round++) {
     entry.afterRestMiB = Math.max(entry.afterRestMiB, afterRestMiB);
     figures.set(peer.name, entry);
     log(
-      `  round ${round + 1} ${peer.name}: ${Math.round(result.rps)} req/s, rss ${restMiB.toFixed(0)} → ${afterLoadMiB.toFixed(0)} → ${afterRestMiB.toFixed(0)} MiB, load ${hostLoad()}`,
+      `  round ${round + 1} ${peer.name}: ${Math.round(result.rps)} req/s, ${Math.round(cpuUs)} µs CPU/request at ${RATE} req/s, rss ${restMiB.toFixed(0)} → ${afterLoadMiB.toFixed(0)} → ${afterRestMiB.toFixed(0)} MiB, load ${hostLoad()}`,
     );
   }
 }
@@ -133,21 +146,23 @@ await stopService(sink.child);
 const helpMs = await commandMs([SERVER_BIN, '--help']);
 const nodeMs = await commandMs(['-e', '0']);
 
-const floor = median(figures.get(peers[0]!.name)!.runs.map((run) => run.rps));
+const floorEntry = figures.get(peers[0]!.name)!;
+const floor = median(floorEntry.runs.map((run) => run.rps));
+const floorCpu = median(floorEntry.cpuUs);
 const f = (value: number, digits = 0) => value.toFixed(digits);
 console.log(
   `\nRun ${new Date().toISOString().slice(0, 10)}: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()}); ${ROUNDS} rounds, wrk -t1 -c${CONNECTIONS} -d${DURATION}s GET /status after a 2 s warm-up, median round shown; load average (1/5/15 min) after each round listed.\n`,
 );
 console.log(
-  '| target | setup | req/s | × floor | p50 / p99 (ms) | RSS at rest / after load / 10 s later (MiB) | ready (ms) | load after each round |',
+  `| target | setup | req/s | × floor | p50 / p99 (ms) | CPU per request at ${RATE} req/s (µs) | floor's CPU ÷ this | RSS at rest / after load / 10 s later (MiB) | ready (ms) | load after each round |`,
 );
-console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
 for (const peer of peers) {
   const entry = figures.get(peer.name)!;
   const rps = median(entry.runs.map((run) => run.rps));
   const mid = entry.runs.find((run) => run.rps === rps) ?? entry.runs[0]!;
   console.log(
-    `| ${peer.name} | ${peer.setup} | ${f(rps)} | ${f(rps / floor, 2)} | ${f(mid.p50, 2)} / ${f(mid.p99, 2)} | ${f(entry.restMiB)} / ${f(entry.afterLoadMiB)} / ${f(entry.afterRestMiB)} | ${f(entry.readyMs)} | ${entry.loads.join('; ')} |`,
+    `| ${peer.name} | ${peer.setup} | ${f(rps)} | ${f(rps / floor, 2)} | ${f(mid.p50, 2)} / ${f(mid.p99, 2)} | ${f(median(entry.cpuUs))} | ${f(floorCpu / median(entry.cpuUs), 2)} | ${f(entry.restMiB)} / ${f(entry.afterLoadMiB)} / ${f(entry.afterRestMiB)} | ${f(entry.readyMs)} | ${entry.loads.join('; ')} |`,
   );
 }
 console.log(
