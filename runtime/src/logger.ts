@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { LineBuffer } from './line-buffer.ts';
 
 export type { Logger };
 
@@ -37,7 +38,6 @@ export function createLogger(options: LoggerOptions): Logger {
     return pino(common, stream);
   }
   if (options.destination) return pino(common, options.destination as Writable);
-  // Asynchronous: while one write is in flight the next lines queue and go out together, instead of one
-  // blocking write() per line (under load, the largest cost of a request). pino flushes it at exit.
-  return pino(common, pino.destination({ fd: 1, sync: false }));
+  // Lines of one event-loop turn go out in one write (line-buffer.ts), not one write() per line.
+  return pino(common, LineBuffer.for(1));
 }

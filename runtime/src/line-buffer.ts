@@ -1,0 +1,78 @@
+// Where JSON log lines go: collected during one turn of the event loop and written to the fd together,
+// synchronously. One write() per line was the largest single cost of a request under load; an
+// asynchronous stream (sonic-boom with sync: false) batches too, but its flush at exit can overtake a
+// write still in flight and reorder the last lines. Synchronous writes from one thread cannot reorder.
+import { writeSync } from 'node:fs';
+
+/** Above this many bytes pending, they are written at once instead of at the end of the turn. */
+const MAX_PENDING_BYTES = 64 * 1024;
+const waiter = new Int32Array(new SharedArrayBuffer(4));
+const buffers = new Map<number, LineBuffer>();
+
+export class LineBuffer {
+  readonly #fd: number;
+  #pending: string[] = [];
+  #bytes = 0;
+  #scheduled = false;
+  #broken = false;
+
+  /** One per fd, shared by every logger writing to it: lines keep their order across loggers. */
+  static for(fd: number): LineBuffer {
+    let buffer = buffers.get(fd);
+    if (!buffer) {
+      buffer = new LineBuffer(fd);
+      buffers.set(fd, buffer);
+    }
+    return buffer;
+  }
+
+  private constructor(fd: number) {
+    this.#fd = fd;
+    // Whatever way the process ends (process.exit, a fatal error), what was logged gets out.
+    process.on('exit', () => this.flushSync());
+  }
+
+  write(line: string): boolean {
+    if (this.#broken) return true;
+    this.#pending.push(line);
+    this.#bytes += line.length;
+    if (this.#bytes >= MAX_PENDING_BYTES) this.flushSync();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.flushSync();
+      });
+    }
+    return true;
+  }
+
+  /** pino's logger.flush() calls this. */
+  flush(callback?: (error?: Error) => void): void {
+    this.flushSync();
+    callback?.();
+  }
+
+  flushSync(): void {
+    if (this.#pending.length === 0 || this.#broken) return;
+    let data = Buffer.from(this.#pending.join(''));
+    this.#pending = [];
+    this.#bytes = 0;
+    // A non-blocking pipe may take part of it, or nothing for a moment (EAGAIN): wait briefly, go on.
+    for (let attempts = 0; data.length > 0 && attempts < 1000; ) {
+      try {
+        data = data.subarray(writeSync(this.#fd, data));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') {
+          attempts++;
+          Atomics.wait(waiter, 0, 0, 1);
+          continue;
+        }
+        // EPIPE and the like: the reader is gone, and logging must not take the service down with it.
+        this.#broken = true;
+        return;
+      }
+    }
+  }
+}
