@@ -85,6 +85,8 @@ async function serve(options: { file: string; location: string; metricsPort: num
     watched = await watchConfig({
       file,
       schema: probesFileSchema,
+      // Reloads parse in a worker thread, so a large file never delays scheduled runs.
+      schemaSource: { module: new URL('./config/schema.ts', import.meta.url).href, name: 'probesFileSchema' },
       logger,
       apply: (next) => {
         const definitions = toDefinitions(next);

@@ -38,6 +38,11 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
     watched = await watchConfig({
       file: options.config,
       schema: anyConfigSchema,
+      // Reloads parse in a worker thread, so a large file never stalls the primary.
+      schemaSource: {
+        module: new URL('../adapters/index.ts', import.meta.url).href,
+        name: 'anyConfigSchema',
+      },
       logger,
       apply: (next) => {
         current = next;
