@@ -1,5 +1,15 @@
 export { type AdminHandler, type AdminServer, sendJson, startAdminServer } from './admin-server.ts';
-export { CliError, type CliOption, type CliSpec, cli, formatHelp, parseCliArgs, parsePort } from './cli.ts';
+export {
+  CliError,
+  type CliOption,
+  type CliSpec,
+  cli,
+  formatHelp,
+  metricsHostOption,
+  parseCliArgs,
+  parseDurationOption,
+  parsePort,
+} from './cli.ts';
 export { DURATION_PATTERN, duration, formatDuration, parseDuration } from './config/duration.ts';
 export { type ConfigLimits, configLimits, DEFAULT_CONFIG_LIMITS } from './config/limits.ts';
 export {
@@ -15,7 +25,13 @@ export {
 export { parseInWorker, type SchemaSource } from './config/parse-worker.ts';
 export { substitute, substitutedValues } from './config/substitute.ts';
 export { type WatchedConfig, watchConfig } from './config/watch.ts';
-export { createLifecycle, drainHttpServer, type Lifecycle } from './lifecycle.ts';
+export {
+  createLifecycle,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  type DrainOptions,
+  drainHttpServer,
+  type Lifecycle,
+} from './lifecycle.ts';
 export { createLogger, type Logger } from './logger.ts';
 export {
   Counter,

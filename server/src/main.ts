@@ -65,7 +65,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     port = await listen(server, settings.port, settings.host);
     admin = await startAdminServer({
       port: settings.metricsPort,
-      host: settings.host,
+      host: settings.metricsHost,
       logger,
       isReady: () => server.listening && !lifecycle.stopping,
     });
@@ -84,7 +84,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       clearTimeout(timer);
     }
   });
-  lifecycle.onShutdown('metrics server', () => admin.close());
+  lifecycle.onShutdown('metrics server', (deadline) => admin.close(deadline));
 
   logger.info(
     {
