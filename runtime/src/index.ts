@@ -25,6 +25,7 @@ export {
 export { parseInWorker, type SchemaSource } from './config/parse-worker.ts';
 export { substitute, substitutedValues } from './config/substitute.ts';
 export { type WatchedConfig, watchConfig } from './config/watch.ts';
+export { displayUrl, isSensitiveParameter, REDACTED } from './display-url.ts';
 export {
   createLifecycle,
   DEFAULT_DRAIN_TIMEOUT_MS,

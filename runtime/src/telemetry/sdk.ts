@@ -13,6 +13,7 @@ import {
   NoopSpanProcessor,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
+import { displayUrl } from '../display-url.ts';
 import { propagatorFromEnv } from './propagators.ts';
 import { setActiveTelemetry, type TelemetryState, untracedPorts } from './state.ts';
 
@@ -104,7 +105,9 @@ export function startTelemetry(): TelemetryState {
       ...(disabled.has('http')
         ? []
         : [new HttpInstrumentation({ ignoreIncomingRequestHook: ignorePlumbing })]),
-      ...(disabled.has('undici') ? [] : [new UndiciInstrumentation()]),
+      ...(disabled.has('undici')
+        ? []
+        : [new UndiciInstrumentation({ startSpanHook: redactedUrlAttributes })]),
       // Puts trace_id/span_id on every log line; ships records over OTLP only when a logs endpoint is set.
       ...(disabled.has('pino') ? [] : [new PinoInstrumentation({ disableLogSending: logs.length === 0 })]),
     ],
@@ -122,4 +125,14 @@ export function startTelemetry(): TelemetryState {
   };
   setActiveTelemetry(state);
   return state;
+}
+
+/** Client spans show the URL as displayUrl does: no userinfo, no token in the query. */
+function redactedUrlAttributes(request: { origin: string; path: string }): Record<string, string> {
+  try {
+    const url = new URL(displayUrl(new URL(request.path, request.origin).toString()));
+    return { 'url.full': url.toString(), 'url.query': url.search };
+  } catch {
+    return {};
+  }
 }
