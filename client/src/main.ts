@@ -105,7 +105,7 @@ async function serve(options: {
     watched = await watchConfig({
       file,
       schema: probesFileSchema,
-      // Reloads parse in a worker thread, so a large file never delays scheduled runs.
+      // Reloads parse in a child process, so a large file never delays scheduled runs.
       schemaSource: { module: new URL('./config/schema.ts', import.meta.url).href, name: 'probesFileSchema' },
       logger,
       apply: (next) => {

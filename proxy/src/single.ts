@@ -28,7 +28,7 @@ export async function serveSingle(
     watched = await watchConfig({
       file: options.config,
       schema: anyConfigSchema,
-      // Reloads parse in a worker thread, so a large file never stalls serving.
+      // Reloads parse in a child process, so a large file never stalls serving.
       schemaSource: { module: new URL('./adapters/index.ts', import.meta.url).href, name: 'anyConfigSchema' },
       logger,
       apply: (next) => proxy?.apply(next),

@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} in plain strings is the syntax under test.
-// The worst-case reload (a valid config at the size limit) parses in a worker thread: serving goes on
+// The worst-case reload (a valid config at the size limit) parses in a child process: serving goes on
 // while it runs. The same parse on the main thread would stall every request for its whole duration.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -75,7 +75,7 @@ describe('a reload at the size limit', () => {
       assert.equal(watched.current.routes.length, large.split('\n  - name:').length - 1);
       const worst = Math.max(...latencies);
       process.stdout.write(
-        `# ${Buffer.byteLength(large)} bytes: main-thread parse ${mainThreadMs.toFixed(0)} ms; reload in a worker ${reloadMs.toFixed(0)} ms, ${latencies.length} requests served meanwhile, slowest ${worst.toFixed(1)} ms; loadavg ${loadavg()
+        `# ${Buffer.byteLength(large)} bytes: main-thread parse ${mainThreadMs.toFixed(0)} ms; reload in a child process ${reloadMs.toFixed(0)} ms, ${latencies.length} requests served meanwhile, slowest ${worst.toFixed(1)} ms; loadavg ${loadavg()
           .map((l) => l.toFixed(2))
           .join(' ')}\n`,
       );

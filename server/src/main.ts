@@ -37,7 +37,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       config = await watchConfig({
         file: settings.configFile,
         schema: chaosProfileSchema,
-        // Reloads parse in a worker thread, so a large file never stalls serving.
+        // Reloads parse in a child process, so a large file never stalls serving.
         schemaSource: { module: new URL('./profile.ts', import.meta.url).href, name: 'chaosProfileSchema' },
         logger,
         apply: (document) => applyProfileDocument(chaos, document, 'config'),

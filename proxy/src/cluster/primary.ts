@@ -38,7 +38,7 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
     watched = await watchConfig({
       file: options.config,
       schema: anyConfigSchema,
-      // Reloads parse in a worker thread, so a large file never stalls the primary.
+      // Reloads parse in a child process, so a large file never stalls the primary.
       schemaSource: {
         module: new URL('../adapters/index.ts', import.meta.url).href,
         name: 'anyConfigSchema',

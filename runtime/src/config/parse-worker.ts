@@ -1,14 +1,16 @@
 // The reload parse, off the serving thread. YAML parsing of a large file is synchronous and takes
 // hundreds of milliseconds per MiB; run on the main thread it would stall every request for that long.
-// A worker imports the service's schema module itself (schemas hold functions, which cannot be sent),
-// parses and validates, and posts back plain data or the located issues.
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+// A child process imports the service's schema module itself (schemas hold functions, which cannot be
+// sent), parses and validates, and sends back plain data or the located issues. A process rather than a
+// worker thread: a worker would share the telemetry's module hooks, which deadlock its imports, and a
+// process's memory is bounded and given back in full when it exits.
+import { fork } from 'node:child_process';
 import type { ZodType, z } from 'zod';
 import type { ConfigLimits } from './limits.ts';
 import { ConfigError, type ConfigIssue, type ParseOptions, parseConfigText } from './load.ts';
 import { markSubstituted, substitutedValues } from './substitute.ts';
 
-/** Where a worker finds the schema: a module URL (import.meta.url based) and the export's name. */
+/** Where the parse finds the schema: a module URL (import.meta.url based) and the export's name. */
 export interface SchemaSource {
   module: string;
   name: string;
@@ -25,10 +27,12 @@ interface Request {
 
 type Reply = { ok: true; data: unknown; substituted: string[] } | { ok: false; issues: ConfigIssue[] };
 
-/** A worker that has not answered by then is stopped, and the reload refused. */
+/** A parse that has not answered by then is stopped, and the reload refused. */
 const PARSE_TIMEOUT_MS = 60_000;
-/** A hostile file may not make a worker hold gigabytes (the main thread's heap is not touched). */
+/** A hostile file may not make the parse hold gigabytes (the service's own heap is not touched). */
 const WORKER_HEAP_MB = 512;
+/** Marks the child, so that importing this module elsewhere never starts serving a parse. */
+const CHILD_ENV = 'SRE_STACK_CONFIG_PARSE_CHILD';
 
 export function parseInWorker<S extends ZodType>(
   text: string,
@@ -45,33 +49,36 @@ export function parseInWorker<S extends ZodType>(
     limits: options.limits,
   };
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), {
-      workerData: request,
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
-      // The worker needs no stdin, and its output would only be noise on the service's log stream.
-      stdout: true,
-      stderr: true,
+    const child = fork(new URL(import.meta.url), [], {
+      env: { ...process.env, [CHILD_ENV]: '1' },
+      execArgv: [`--max-old-space-size=${WORKER_HEAP_MB}`],
+      // Structured clone, as between threads: what the schema produced arrives as it was.
+      serialization: 'advanced',
+      // Its output would only be noise on the service's log stream.
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     });
     const fail = (message: string) =>
       reject(new ConfigError([{ file, line: 1, column: 1, path: '', message }]));
     const timer = setTimeout(() => {
-      void worker.terminate();
+      child.kill('SIGKILL');
       fail(`parsing took longer than ${PARSE_TIMEOUT_MS / 1000} s`);
     }, PARSE_TIMEOUT_MS);
-    worker.once('message', (reply: Reply) => {
+    child.on('message', (reply: Reply | 'ready') => {
+      // Sent once the child listens: a message sent before that could be lost.
+      if (reply === 'ready') return void child.send(request);
       clearTimeout(timer);
-      void worker.terminate();
+      child.kill();
       if (!reply.ok) return reject(new ConfigError(reply.issues));
       markSubstituted(reply.data, new Set(reply.substituted));
       resolve(reply.data as z.output<S>);
     });
-    worker.once('error', (error) => {
+    child.once('error', (error) => {
       clearTimeout(timer);
       fail(error.message.split('\n')[0] ?? 'the parse failed');
     });
-    worker.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      fail(`the parse stopped (exit code ${code})`);
+      fail(`the parse stopped (${signal ?? `exit code ${code}`})`);
     });
   });
 }
@@ -94,6 +101,9 @@ async function serve(request: Request): Promise<Reply> {
   }
 }
 
-if (!isMainThread && (workerData as Request | undefined)?.source) {
-  parentPort?.postMessage(await serve(workerData as Request));
+if (process.env[CHILD_ENV] === '1' && process.send) {
+  process.once('message', async (request: Request) => {
+    process.send?.(await serve(request), () => process.disconnect());
+  });
+  process.send('ready');
 }

@@ -23,7 +23,7 @@ export interface WatchedConfigOptions<S extends ZodType> {
   apply: (next: z.output<S>, previous: z.output<S> | undefined) => void | Promise<void>;
   parse?: ParseOptions;
   /**
-   * The module and export of `schema`. Given, reloads parse and validate in a worker thread, so a large
+   * The module and export of `schema`. Given, reloads parse and validate in a child process, so a large
    * file never stalls serving (the first load, before serving, stays on the main thread).
    */
   schemaSource?: SchemaSource;
