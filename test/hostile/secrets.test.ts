@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { eventually } from '@sre-stack/runtime/testing';
-import { output, type Service, startService, startUpstream } from './bins.ts';
+import { output, startService, startUpstream } from './bins.ts';
 
 const SECRETS = ['hunter2-literal', 'jwt-literal-eyJ', 't-secret-991', 'pa55word', 'tok-123', 'alice'];
 
