@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} in config text is the syntax under test.
 // A short config fuzz: a few hundred mutants of each shipped config format, each of which must end in
 // success or a ConfigError whose every issue is one located line, quickly. Mutations are seeded, so a
 // failure names a mutant that can be replayed.
