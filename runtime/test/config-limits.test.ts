@@ -57,7 +57,7 @@ describe('config limits', () => {
     const text = `name: x\nitems: [${Array.from({ length: 10_001 }, (_, i) => i).join(',')}]\n`;
     const { line, ms } = refusal(text);
     assert.match(line, /^hostile\.yaml:2:8: 10001 items in one list, more than the limit of 10000/);
-    assert.ok(ms < 500, `took ${ms} ms`);
+    assert.ok(ms < 3000, `took ${ms} ms`);
   });
 
   test('a mapping with more keys than the limit is refused too', () => {
