@@ -45,6 +45,7 @@ describe('a reload at the size limit', () => {
     const mainThreadMs = performance.now() - started;
 
     const server = createServer((_request, response) => response.end('ok'));
+    server.keepAliveTimeout = 120_000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const watched = await watchConfig({
