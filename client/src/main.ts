@@ -1,7 +1,14 @@
 // Only the command line is imported up front: --help answers without the SDK, and --once runs without
 // it (a one-shot check exports nothing). Serving loads telemetry first, then everything that serves.
 import type { Logger } from '@sre-stack/runtime';
-import { CliError, cli, loadTelemetry, parsePort } from '@sre-stack/runtime/cli';
+import {
+  CliError,
+  cli,
+  loadTelemetry,
+  metricsHostOption,
+  parseDurationOption,
+  parsePort,
+} from '@sre-stack/runtime/cli';
 
 const EXIT_CONFIG = 2;
 
@@ -26,6 +33,14 @@ export async function main(argv?: string[]): Promise<void> {
         default: '9103',
         valueName: 'PORT',
       },
+      'metrics-host': metricsHostOption('PROBER_METRICS_HOST'),
+      'drain-timeout': {
+        type: 'string',
+        description: 'on SIGTERM, how long runs in progress may take to finish; the process exits within it',
+        env: 'PROBER_DRAIN_TIMEOUT',
+        default: '5s',
+        valueName: 'DURATION',
+      },
       once: {
         type: 'boolean',
         description: 'run every probe once, print a table, exit 1 if any failed (actions are not run)',
@@ -49,8 +64,10 @@ export async function main(argv?: string[]): Promise<void> {
     process.exit(await runOnce({ file, location }));
   }
   let metricsPort: number;
+  let drainTimeoutMs: number;
   try {
     metricsPort = parsePort(options['metrics-port'], '--metrics-port');
+    drainTimeoutMs = parseDurationOption(options['drain-timeout'], '--drain-timeout');
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
     process.stderr.write(`prober: ${error.message}\nTry 'prober --help'.\n`);
@@ -59,10 +76,18 @@ export async function main(argv?: string[]): Promise<void> {
   await loadTelemetry();
   const { createLogger } = await import('@sre-stack/runtime');
   const logger = createLogger({ service: 'prober' });
-  await serve({ file, location, metricsPort, logger });
+  const metricsHost = options['metrics-host'] || undefined;
+  await serve({ file, location, metricsPort, metricsHost, drainTimeoutMs, logger });
 }
 
-async function serve(options: { file: string; location: string; metricsPort: number; logger: Logger }) {
+async function serve(options: {
+  file: string;
+  location: string;
+  metricsPort: number;
+  metricsHost: string | undefined;
+  drainTimeoutMs: number;
+  logger: Logger;
+}) {
   const { file, location, logger } = options;
   const [
     { ConfigError, createLifecycle, startAdminServer, watchConfig },
@@ -84,7 +109,7 @@ async function serve(options: { file: string; location: string; metricsPort: num
     import('./scheduler/scheduler.ts'),
   ]);
   routeCronWarnings(logger);
-  const lifecycle = createLifecycle({ logger });
+  const lifecycle = createLifecycle({ logger, drainTimeoutMs: options.drainTimeoutMs });
   const monitor = new Monitor({ logger, location });
   const scheduler = new Scheduler(monitor.createHandler, monitor.clock);
   let watched: Awaited<ReturnType<typeof watchConfig<typeof probesFileSchema>>>;
@@ -92,6 +117,8 @@ async function serve(options: { file: string; location: string; metricsPort: num
     watched = await watchConfig({
       file,
       schema: probesFileSchema,
+      // Reloads parse in a child process, so a large file never delays scheduled runs.
+      schemaSource: { module: new URL('./config/schema.ts', import.meta.url).href, name: 'probesFileSchema' },
       logger,
       apply: (next) => {
         const definitions = toDefinitions(next);
@@ -110,13 +137,14 @@ async function serve(options: { file: string; location: string; metricsPort: num
   }
   const admin = await startAdminServer({
     port: options.metricsPort,
+    ...(options.metricsHost ? { host: options.metricsHost } : {}),
     logger,
     routes: { '/probes': probesRoute(() => monitor.contexts.values(), location) },
     isReady: () => !lifecycle.stopping,
   });
   lifecycle.onShutdown('config watcher', () => watched.close());
   lifecycle.onShutdown('scheduler', (deadline) => scheduler.stopAll(deadline));
-  lifecycle.onShutdown('admin server', () => admin.close());
+  lifecycle.onShutdown('admin server', (deadline) => admin.close(deadline));
   const jobs = scheduler.jobs;
   logger.info(
     {

@@ -1,6 +1,14 @@
 // The proxy's command line. Flags win over environment variables, which win over the config file.
 import { availableParallelism } from 'node:os';
-import { CliError, type CliOption, type CliSpec, cli, parsePort } from '@sre-stack/runtime';
+import {
+  CliError,
+  type CliOption,
+  type CliSpec,
+  cli,
+  metricsHostOption,
+  parseDurationOption,
+  parsePort,
+} from '@sre-stack/runtime';
 
 const spec = {
   name: 'proxy',
@@ -34,6 +42,14 @@ const spec = {
       env: 'PROXY_METRICS_PORT',
       description: 'admin port for /metrics, /healthz, /readyz, /config (default: admin.port, 9102)',
     },
+    'metrics-host': metricsHostOption('PROXY_METRICS_HOST'),
+    'drain-timeout': {
+      type: 'string',
+      valueName: 'DURATION',
+      env: 'PROXY_DRAIN_TIMEOUT',
+      default: '5s',
+      description: 'on SIGTERM, how long in-flight requests may take to finish; the process exits within it',
+    },
     workers: {
       type: 'string',
       valueName: 'N',
@@ -57,6 +73,9 @@ export interface ProxyOptions {
   port: number | undefined;
   tlsPort: number | undefined;
   metricsPort: number | undefined;
+  /** Overrides admin.host from the config. */
+  metricsHost: string | undefined;
+  drainTimeoutMs: number;
   workers: number;
   /** Whether --workers (or PROXY_WORKERS) asked for a number, rather than the default. */
   workersSet: boolean;
@@ -75,6 +94,8 @@ export function parseOptions(argv?: string[]): ProxyOptions {
         values['metrics-port'] === undefined
           ? undefined
           : parsePort(values['metrics-port'], '--metrics-port'),
+      metricsHost: values['metrics-host'] || undefined,
+      drainTimeoutMs: drainTimeout(values['drain-timeout']),
       workers: parseWorkers(values.workers),
       workersSet: values.workers !== undefined && values.workers !== '' && values.workers !== 'auto',
       check: values.check,
@@ -84,6 +105,13 @@ export function parseOptions(argv?: string[]): ProxyOptions {
     process.stderr.write(`proxy: ${error.message}\nTry 'proxy --help'.\n`);
     process.exit(2);
   }
+}
+
+/** Cluster workers do not parse the command line: the value reaches them through the environment. */
+function drainTimeout(value: string | undefined): number {
+  const ms = parseDurationOption(value, '--drain-timeout');
+  process.env.PROXY_DRAIN_TIMEOUT = `${ms}ms`;
+  return ms;
 }
 
 function parseWorkers(value: string | undefined): number {

@@ -20,7 +20,7 @@ export async function serveSingle(
   oneProcessNote?: string,
 ): Promise<void> {
   const { logger, accessLog, flush } = createLoggers(flavor);
-  const lifecycle = createLifecycle({ logger });
+  const lifecycle = createLifecycle({ logger, drainTimeoutMs: options.drainTimeoutMs });
   let proxy: ProxyServer | undefined;
   let watched: Awaited<ReturnType<typeof watchConfig<typeof anyConfigSchema>>>;
   const { format, notes } = await describeConfigFile(options.config);
@@ -28,6 +28,8 @@ export async function serveSingle(
     watched = await watchConfig({
       file: options.config,
       schema: anyConfigSchema,
+      // Reloads parse in a child process, so a large file never stalls serving.
+      schemaSource: { module: new URL('./adapters/index.ts', import.meta.url).href, name: 'anyConfigSchema' },
       logger,
       apply: (next) => proxy?.apply(next),
     });
@@ -61,7 +63,7 @@ export async function serveSingle(
   untracedPorts.add(port);
   const admin = await startAdminServer({
     port: options.metricsPort ?? config.admin.port,
-    host: config.admin.host,
+    host: options.metricsHost ?? config.admin.host,
     logger,
     routes: {
       '/config': configRoute(() => watched.current, options.config),
@@ -76,7 +78,7 @@ export async function serveSingle(
   lifecycle.onShutdown('stop watching the config', () => watched.close());
   lifecycle.onShutdown('drain requests', (deadline) => server.drain(deadline));
   lifecycle.onShutdown('close upstream pools', () => server.close());
-  lifecycle.onShutdown('close the admin listener', () => admin.close());
+  lifecycle.onShutdown('close the admin listener', (deadline) => admin.close(deadline));
   lifecycle.onShutdown('flush the access log', flush);
   logger.info(
     {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { drainHttpServer } from './lifecycle.ts';
 import { registry } from './metrics.ts';
 import { untracedPorts } from './telemetry/state.ts';
 
@@ -19,8 +20,12 @@ export interface AdminServerOptions {
 export interface AdminServer {
   server: Server;
   port: number;
-  close(): Promise<void>;
+  /** Drains like the serving listeners: a scrape in flight is answered; idle connections close. */
+  close(deadline?: number): Promise<void>;
 }
+
+/** The most an admin listener's close waits for a scrape in flight. */
+const ADMIN_DRAIN_MS = 1000;
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
   const text = `${JSON.stringify(body, null, 2)}\n`;
@@ -75,12 +80,13 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   return {
     server,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        // The OS may hand this port number to another listener later, whose requests must be traced.
-        untracedPorts.delete(port);
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: async (deadline = Date.now() + ADMIN_DRAIN_MS) => {
+      // The OS may hand this port number to another listener later, whose requests must be traced.
+      untracedPorts.delete(port);
+      // Scrapers and health checkers hold no state worth waiting long for: a short grace is enough.
+      await drainHttpServer(server, Math.min(deadline, Date.now() + ADMIN_DRAIN_MS), {
+        idleGraceMs: 100,
+      }).catch(() => {});
+    },
   };
 }

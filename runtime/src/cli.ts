@@ -3,6 +3,8 @@
 import { parseArgs } from 'node:util';
 import type { TelemetryState } from './telemetry/state.ts';
 
+import { parseDuration } from './config/parse-duration.ts';
+
 export { formatDuration, parseDuration } from './config/parse-duration.ts';
 
 export interface CliOption {
@@ -130,4 +132,27 @@ export function parsePort(value: string | undefined, what: string): number {
  */
 export async function loadTelemetry(): Promise<TelemetryState> {
   return (await import('./telemetry.ts')).telemetry;
+}
+
+/** A duration from a flag or variable ("5s", "500ms"), in milliseconds. */
+export function parseDurationOption(value: string | undefined, what: string): number {
+  const ms = parseDuration(value ?? '');
+  if (ms === undefined)
+    throw new CliError(`${what} must be a duration such as "5s" or "500ms", got "${value}"`);
+  return ms;
+}
+
+/**
+ * The address the admin/metrics listener binds. All interfaces by default, as Prometheus exporters do:
+ * a scraper in another container or pod must reach it. Nothing secret is served there (/config and
+ * /probes redact); set 127.0.0.1 to keep it on the host. An empty value means the default.
+ */
+export function metricsHostOption(env: string): CliOption {
+  return {
+    type: 'string',
+    description:
+      'address the admin/metrics listener binds (default all interfaces; 127.0.0.1 keeps it local)',
+    env,
+    valueName: 'ADDRESS',
+  };
 }

@@ -1,6 +1,17 @@
 export { type AdminHandler, type AdminServer, sendJson, startAdminServer } from './admin-server.ts';
-export { CliError, type CliOption, type CliSpec, cli, formatHelp, parseCliArgs, parsePort } from './cli.ts';
+export {
+  CliError,
+  type CliOption,
+  type CliSpec,
+  cli,
+  formatHelp,
+  metricsHostOption,
+  parseCliArgs,
+  parseDurationOption,
+  parsePort,
+} from './cli.ts';
 export { DURATION_PATTERN, duration, formatDuration, parseDuration } from './config/duration.ts';
+export { type ConfigLimits, configLimits, DEFAULT_CONFIG_LIMITS } from './config/limits.ts';
 export {
   ConfigError,
   type ConfigIssue,
@@ -9,10 +20,19 @@ export {
   formatPath,
   loadConfigFile,
   parseConfigText,
+  readConfigText,
 } from './config/load.ts';
-export { substitute } from './config/substitute.ts';
+export { parseInWorker, type SchemaSource } from './config/parse-worker.ts';
+export { substitute, substitutedValues } from './config/substitute.ts';
 export { type WatchedConfig, watchConfig } from './config/watch.ts';
-export { createLifecycle, drainHttpServer, type Lifecycle } from './lifecycle.ts';
+export { displayUrl, isSensitiveParameter, REDACTED } from './display-url.ts';
+export {
+  createLifecycle,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  type DrainOptions,
+  drainHttpServer,
+  type Lifecycle,
+} from './lifecycle.ts';
 export { createLogger, type Logger } from './logger.ts';
 export {
   Counter,

@@ -1,6 +1,13 @@
-import type { Server } from 'node:http';
+import { subscribe } from 'node:diagnostics_channel';
+import type { Server, ServerResponse } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { shutdownTelemetry } from './telemetry/state.ts';
+
+/** The drain bound when a service sets none: within it the process has exited, cut or not. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
+/** After the drain bound: time to flush telemetry and logs before the process exits regardless. */
+const EXIT_MARGIN_MS = 1000;
 
 export type ShutdownHook = (deadline: number) => void | Promise<void>;
 
@@ -14,7 +21,7 @@ export interface Lifecycle {
 
 export interface LifecycleOptions {
   logger: Logger;
-  /** How long in-flight work may take to finish before it is cut off. */
+  /** How long in-flight work may take to finish before it is cut off (DEFAULT_DRAIN_TIMEOUT_MS). */
   drainTimeoutMs?: number;
   /** Exit the process when done (the default); tests turn it off. */
   exit?: boolean;
@@ -26,13 +33,21 @@ export interface LifecycleOptions {
  */
 export function createLifecycle(options: LifecycleOptions): Lifecycle {
   const { logger } = options;
-  const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+  const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   const hooks: { name: string; hook: ShutdownHook }[] = [];
   let running: Promise<number> | undefined;
 
   async function run(reason: string): Promise<number> {
     const deadline = Date.now() + drainTimeoutMs;
     logger.info({ reason, drain_timeout_ms: drainTimeoutMs }, 'shutting down');
+    // Whatever a hook or the telemetry flush does, the process is gone shortly after the bound.
+    if (options.exit !== false) {
+      setTimeout(() => {
+        logger.error({ drain_timeout_ms: drainTimeoutMs }, 'shutdown overran its bound: exiting now');
+        logger.flush?.();
+        process.exit(1);
+      }, drainTimeoutMs + EXIT_MARGIN_MS).unref();
+    }
     let code = 0;
     for (const { name, hook } of hooks) {
       try {
@@ -42,7 +57,13 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
         logger.error({ err: error, hook: name }, 'shutdown step failed');
       }
     }
-    await shutdownTelemetry();
+    // An unreachable collector must not hold the exit past the bound.
+    await Promise.race([
+      shutdownTelemetry(),
+      new Promise((resolve) =>
+        setTimeout(resolve, Math.max(deadline - Date.now(), 0) + EXIT_MARGIN_MS / 2).unref(),
+      ),
+    ]);
     logger.info({ exit_code: code }, 'stopped');
     logger.flush?.();
     return code;
@@ -73,16 +94,92 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
   return lifecycle;
 }
 
+/** What a drain needs to know about each server: its requests in flight and when each socket was last busy. */
+interface ServerActivity {
+  inFlight: Set<ServerResponse>;
+  lastActive: Map<Socket, number>;
+  draining: boolean;
+}
+
+const activity = new WeakMap<Server, ServerActivity>();
+
+function activityOf(server: Server): ServerActivity {
+  let state = activity.get(server);
+  if (!state) {
+    state = { inFlight: new Set(), lastActive: new Map(), draining: false };
+    activity.set(server, state);
+  }
+  return state;
+}
+
+interface RequestMessage {
+  response: ServerResponse;
+  socket: Socket;
+  server: Server;
+}
+
+// Every HTTP server in the process, the services' and the admin listeners', is watched from the start
+// through Node's diagnostics channels, so that a drain knows which connections are busy and which have
+// been idle for how long; no service has to register its servers.
+subscribe('http.server.request.start', (message) => {
+  const { response, socket, server } = message as RequestMessage;
+  const state = activityOf(server);
+  state.inFlight.add(response);
+  if (!state.lastActive.has(socket)) socket.once('close', () => state.lastActive.delete(socket));
+  state.lastActive.set(socket, Date.now());
+  // Published before the 'request' event: the handler's own headers still win, this only adds one.
+  if (state.draining) response.setHeader('connection', 'close');
+  // 'close' comes after the last byte is sent, and also when the client went away first.
+  response.once('close', () => {
+    state.inFlight.delete(response);
+    if (state.lastActive.has(socket)) state.lastActive.set(socket, Date.now());
+  });
+});
+
+export interface DrainOptions {
+  /**
+   * How long a keep-alive connection must have been idle before the drain closes it. A client that is
+   * busy on the connection sends its next request well within this and is answered (with Connection:
+   * close); closing sooner races with requests already on the wire.
+   */
+  idleGraceMs?: number;
+}
+
+/** By default a connection counts as idle after 1 s without a request, or half the drain bound if less. */
+export const DEFAULT_IDLE_GRACE_MS = 1000;
+const SWEEP_INTERVAL_MS = 25;
+
 /**
- * Stops a server accepting, lets requests in flight finish, and closes what is still open at the
- * deadline. Rejects if connections had to be cut.
+ * Stops a server accepting and lets requests in flight finish. Every response from now on carries
+ * `Connection: close`, so clients open their next request elsewhere; connections that stay idle for
+ * the grace period are closed; whatever is still open at the deadline is cut, and the promise rejects.
  */
-export function drainHttpServer(server: Server, deadline: number): Promise<void> {
+export function drainHttpServer(server: Server, deadline: number, options: DrainOptions = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!server.listening) return resolve();
-    // Idle keep-alive connections would otherwise hold close() open until they time out, and so would
-    // the connections of requests in flight once they finish: close them as they go idle.
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    const state = activityOf(server);
+    state.draining = true;
+    const started = Date.now();
+    const grace = Math.min(
+      options.idleGraceMs ?? DEFAULT_IDLE_GRACE_MS,
+      Math.max(0, (deadline - started) / 2),
+    );
+    for (const response of state.inFlight) {
+      if (!response.headersSent) response.setHeader('connection', 'close');
+    }
+    let graceOver = false;
+    const sweep = setInterval(() => {
+      const now = Date.now();
+      if (!graceOver && now - started >= grace) {
+        graceOver = true;
+        // Connections that never carried a request are not in lastActive: idle since the drain began.
+        server.closeIdleConnections();
+      }
+      const busy = new Set([...state.inFlight].map((response) => response.socket));
+      for (const [socket, last] of state.lastActive) {
+        if (!busy.has(socket) && now - Math.max(last, started) >= grace) socket.destroy();
+      }
+    }, SWEEP_INTERVAL_MS);
     const timer = setTimeout(
       () => {
         clearInterval(sweep);
@@ -91,11 +188,14 @@ export function drainHttpServer(server: Server, deadline: number): Promise<void>
       },
       Math.max(0, deadline - Date.now()),
     );
-    server.close(() => {
+    // http.Server#close() would also close idle connections at once, racing with requests that are on
+    // their way on them; the net.Server close only stops accepting and waits for connections to end.
+    netServerClose.call(server, () => {
       clearInterval(sweep);
       clearTimeout(timer);
       resolve();
     });
-    server.closeIdleConnections();
   });
 }
+
+const netServerClose = NetServer.prototype.close as (this: NetServer, callback: () => void) => NetServer;

@@ -1,3 +1,4 @@
+export { type KeepAliveLoad, type KeepAliveReport, startKeepAliveLoad } from './keep-alive.ts';
 export {
   type OtlpReceiver,
   type ReceivedLog,

@@ -45,6 +45,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       config = await watchConfig({
         file: settings.configFile,
         schema: chaosProfileSchema,
+        // Reloads parse in a child process, so a large file never stalls serving.
+        schemaSource: { module: new URL('./profile.ts', import.meta.url).href, name: 'chaosProfileSchema' },
         logger,
         apply: (document) => applyProfileDocument(chaos, document, 'config'),
       });
@@ -71,7 +73,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     port = await listen(server, settings.port, settings.host);
     admin = await startAdminServer({
       port: settings.metricsPort,
-      host: settings.host,
+      host: settings.metricsHost,
       logger,
       isReady: () => server.listening && !lifecycle.stopping,
     });
@@ -90,7 +92,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       clearTimeout(timer);
     }
   });
-  lifecycle.onShutdown('metrics server', () => admin.close());
+  lifecycle.onShutdown('metrics server', (deadline) => admin.close(deadline));
 
   logger.info(
     {

@@ -78,8 +78,23 @@ const codeListSchema = z
   )
   .min(1, 'list at least one status code');
 
+/**
+ * Weights are relative, so a bound costs nothing; without one, weights like 1e308 overflow the sum to
+ * Infinity and every draw lands on the last code.
+ */
+export const MAX_CODE_WEIGHT = 1_000_000;
+
 const codeWeightsSchema = z
-  .record(z.string(), z.number().min(0, 'a weight must be 0 or more'))
+  .record(
+    z.string(),
+    z
+      .number()
+      .min(0, 'a weight must be 0 or more')
+      .max(
+        MAX_CODE_WEIGHT,
+        `a weight must be at most ${MAX_CODE_WEIGHT} (weights are relative: 3 and 1 is 75 %)`,
+      ),
+  )
   .superRefine((weights, context) => {
     for (const key of Object.keys(weights)) {
       if (!/^\d+$/.test(key) || !isSupportedStatusCode(Number(key)))

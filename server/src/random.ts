@@ -12,6 +12,8 @@ export interface Weighted<T> {
 export function pickWeighted<T>(items: readonly Weighted<T>[], random: Random): T {
   let total = 0;
   for (const item of items) total += item.weight;
+  // The profile schema bounds weights; this guards any other caller from a sum that overflowed.
+  if (!Number.isFinite(total)) throw new Error('pickWeighted: the weights do not sum to a finite number');
   let target = random() * total;
   for (const item of items) {
     if (item.weight <= 0) continue;

@@ -4,7 +4,8 @@ import {
   type CliOption,
   type CliSpec,
   cli,
-  parseDuration,
+  metricsHostOption,
+  parseDurationOption,
   parsePort,
 } from '@sre-stack/runtime/cli';
 
@@ -29,11 +30,12 @@ export const cliSpec = {
     },
     host: {
       type: 'string',
-      description: 'address both listeners bind',
+      description: 'address the API listener binds (and the metrics listener, unless --metrics-host)',
       env: 'SERVER_HOST',
       default: '0.0.0.0',
       valueName: 'ADDRESS',
     },
+    'metrics-host': metricsHostOption('SERVER_METRICS_HOST'),
     config: {
       type: 'string',
       description: 'YAML chaos profile, reloaded when it changes and on SIGHUP',
@@ -42,9 +44,9 @@ export const cliSpec = {
     },
     'drain-timeout': {
       type: 'string',
-      description: 'on SIGTERM, how long in-flight requests may take to finish',
+      description: 'on SIGTERM, how long in-flight requests may take to finish; the process exits within it',
       env: 'SERVER_DRAIN_TIMEOUT',
-      default: '10s',
+      default: '5s',
       valueName: 'DURATION',
     },
   },
@@ -64,6 +66,7 @@ export interface Settings {
   port: number;
   metricsPort: number;
   host: string;
+  metricsHost: string;
   configFile?: string;
   drainTimeoutMs: number;
   adminToken?: string;
@@ -72,15 +75,12 @@ export interface Settings {
 export function readSettings(argv: string[] = process.argv.slice(2), env = process.env): Settings {
   const values = cli({ ...cliSpec, argv });
   try {
-    const drainTimeoutMs = parseDuration(values['drain-timeout'] ?? '');
-    if (drainTimeoutMs === undefined)
-      throw new CliError(
-        `--drain-timeout must be a duration such as "10s", got "${values['drain-timeout']}"`,
-      );
+    const drainTimeoutMs = parseDurationOption(values['drain-timeout'], '--drain-timeout');
     return {
       port: parsePort(values.port, '--port'),
       metricsPort: parsePort(values['metrics-port'], '--metrics-port'),
       host: values.host || '0.0.0.0',
+      metricsHost: values['metrics-host'] || values.host || '0.0.0.0',
       configFile: values.config || undefined,
       drainTimeoutMs,
       adminToken: env.SERVER_ADMIN_TOKEN || undefined,

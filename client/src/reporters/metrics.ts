@@ -4,6 +4,7 @@
 import { Counter, gauge, Histogram, latencyHistogram, observeSeconds, registry } from '@sre-stack/runtime';
 import type { Definition, RunResult, SkipReason } from '../types.ts';
 import { ERROR_TYPES, PHASES, SKIP_REASONS } from '../types.ts';
+import { displayUrl } from '../url/display.ts';
 import type { ProbeStatus } from './state.ts';
 
 const RESULTS = ['success', 'failure'] as const;
@@ -99,7 +100,7 @@ function infoOf(definition: Definition, location: string): Record<string, string
   return {
     probe: definition.name,
     method: request?.method ?? '',
-    url: request?.url ?? '',
+    url: request ? displayUrl(request.url) : '',
     schedule: definition.schedule.text,
     location,
   };

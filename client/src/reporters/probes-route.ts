@@ -1,6 +1,7 @@
 // GET /probes on the metrics listener: a read-only status page as JSON, one entry per probe and action.
 import { type AdminHandler, sendJson } from '@sre-stack/runtime';
 import type { ProbeContext } from '../monitor.ts';
+import { displayUrl } from '../url/display.ts';
 import { runFields } from './log.ts';
 
 export function probesSnapshot(contexts: Iterable<ProbeContext>, location: string, now = Date.now()) {
@@ -11,7 +12,7 @@ export function probesSnapshot(contexts: Iterable<ProbeContext>, location: strin
       name: definition.name,
       kind: definition.kind,
       method: request?.method,
-      url: request?.url,
+      url: request ? displayUrl(request.url) : undefined,
       schedule: definition.schedule.text,
       timeout_ms: definition.timeoutMs,
       offset_ms: definition.offsetMs,

@@ -2,6 +2,7 @@
 // report made while the span is still active (so log lines carry its trace_id and metrics its exemplar).
 import { isSpanContextValid, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Definition, RequestSpec, RunResult } from '../types.ts';
+import { displayUrl } from '../url/display.ts';
 import { checkExpectations, needsBody } from './assertions.ts';
 import { classifyError, describeError } from './classify.ts';
 import { type Connector, executeHttp, type HttpOutcome } from './http.ts';
@@ -31,7 +32,8 @@ export function runDefinition(definition: Definition, options: RunOptions): Prom
         'probe.location': options.location,
         'probe.schedule': definition.schedule.text,
         'http.request.method': request.method,
-        'url.full': request.url,
+        // Never the URL as configured: it may hold a password or a token.
+        'url.full': displayUrl(request.url),
       },
     },
     async (span) => {
@@ -67,7 +69,7 @@ function toResult(
     kind: definition.kind,
     name: definition.name,
     method: request.method,
-    url: request.url,
+    url: displayUrl(request.url),
     scheduledAt: plannedAt,
     startedAt,
     lagMs: Math.max(0, Math.round((startedAt - plannedAt) * 1000) / 1000),
@@ -81,7 +83,7 @@ function toResult(
     result.error =
       result.errorType === 'timeout' && outcome.timedOut
         ? `no complete response within ${definition.timeoutMs}ms`
-        : describeError(outcome.error);
+        : describeError(outcome.error).replaceAll(request.url, displayUrl(request.url));
     if (outcome.statusCode !== undefined) result.statusCode = outcome.statusCode;
     return result;
   }

@@ -2,7 +2,7 @@
 // that format's own schema (so errors name the keys the user wrote, at their line and column), and
 // translates it into the native config, which the native schema then validates and fills with defaults.
 // watchConfig and --check use it; the rest of the proxy only ever sees the native config.
-import { readFile } from 'node:fs/promises';
+import { readConfigText } from '@sre-stack/runtime';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type ProxyConfig } from '../config/schema.ts';
@@ -94,7 +94,8 @@ export function describeConfigText(text: string): FormatDescription {
 
 export async function describeConfigFile(file: string): Promise<FormatDescription> {
   try {
-    return describeConfigText(await readFile(file, 'utf8'));
+    // Over the size limit this throws at once: the load refuses the file, which parsing here would not.
+    return describeConfigText(await readConfigText(file));
   } catch {
     return { format: 'native', notes: [] };
   }

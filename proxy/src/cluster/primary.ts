@@ -26,7 +26,7 @@ const RESTART_DELAY_MS = 1000;
 
 export async function runPrimary(options: ProxyOptions): Promise<void> {
   const { logger } = createLoggers();
-  const lifecycle = createLifecycle({ logger });
+  const lifecycle = createLifecycle({ logger, drainTimeoutMs: options.drainTimeoutMs });
   const workers = new Set<Worker>();
   let current: ProxyConfig | undefined;
   let watched: Awaited<ReturnType<typeof watchConfig<typeof anyConfigSchema>>>;
@@ -38,6 +38,11 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
     watched = await watchConfig({
       file: options.config,
       schema: anyConfigSchema,
+      // Reloads parse in a child process, so a large file never stalls the primary.
+      schemaSource: {
+        module: new URL('../adapters/index.ts', import.meta.url).href,
+        name: 'anyConfigSchema',
+      },
       logger,
       apply: (next) => {
         current = next;
@@ -136,7 +141,7 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
   };
   const admin = await startAdminServer({
     port: options.metricsPort ?? config.admin.port,
-    host: config.admin.host,
+    host: options.metricsHost ?? config.admin.host,
     logger,
     routes: {
       '/metrics': serveMetrics,
@@ -155,7 +160,7 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
     draining = true;
     return stopWorkers(workers, deadline, logger);
   });
-  lifecycle.onShutdown('close the admin listener', () => admin.close());
+  lifecycle.onShutdown('close the admin listener', (deadline) => admin.close(deadline));
   logger.info(
     {
       port: servingPort,

@@ -1,6 +1,6 @@
 // A cluster worker: serves requests on the listener the primary shares, with the config the primary
 // sends (it alone watches the file), and answers the primary's metrics requests.
-import { createLifecycle, registry, untracedPorts } from '@sre-stack/runtime';
+import { createLifecycle, parseDuration, registry, untracedPorts } from '@sre-stack/runtime';
 import { createLoggers } from '../loggers.ts';
 import { ProxyServer } from '../server/proxy-server.ts';
 import type { MetricSnapshot } from '../telemetry/lean-metrics.ts';
@@ -8,7 +8,9 @@ import { isMessage, type ToPrimary, type ToWorker } from './messages.ts';
 
 export function runWorker(): Promise<void> {
   const { logger, accessLog, flush } = createLoggers();
-  const lifecycle = createLifecycle({ logger });
+  // The primary's --drain-timeout, passed down in the environment (see cli.ts).
+  const drainTimeoutMs = parseDuration(process.env.PROXY_DRAIN_TIMEOUT ?? '');
+  const lifecycle = createLifecycle({ logger, ...(drainTimeoutMs === undefined ? {} : { drainTimeoutMs }) });
   const send = (message: ToPrimary) => process.send?.(message);
   let proxy: ProxyServer | undefined;
   // SIGHUP is for the primary (it reloads); a worker must not die of it.

@@ -264,6 +264,10 @@ const tlsSchema = z
       .union([z.literal(301), z.literal(308)])
       .default(308)
       .meta({ description: '308 (default) keeps the method and body; 301 for very old clients.' }),
+    handshakeTimeout: duration().prefault('10s').meta({
+      description:
+        'Time a client has to complete the TLS handshake; then the connection is closed and counted as proxy_tls_handshake_errors_total{reason="timeout"}. Default 10s. Read when the listener starts.',
+    }),
     hsts: duration()
       .optional()
       .meta({ description: 'Strict-Transport-Security max-age on HTTPS responses. Default none.' }),

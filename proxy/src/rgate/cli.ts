@@ -1,7 +1,15 @@
 // rgate's command line, as the challenge gives it: `rgate --port 8080 --config config.yml`. rgate is the
 // proxy with rgate's defaults: port 8080, one process (its /stats counts everything it receives), and
 // its own admin port for metrics and health.
-import { CliError, type CliOption, type CliSpec, cli, parsePort } from '@sre-stack/runtime';
+import {
+  CliError,
+  type CliOption,
+  type CliSpec,
+  cli,
+  metricsHostOption,
+  parseDurationOption,
+  parsePort,
+} from '@sre-stack/runtime';
 import type { ProxyOptions } from '../cli.ts';
 
 export const RGATE_PORT = 8080;
@@ -32,6 +40,14 @@ const spec = {
       default: String(RGATE_METRICS_PORT),
       description: 'admin port for /metrics, /healthz, /readyz',
     },
+    'metrics-host': metricsHostOption('RGATE_METRICS_HOST'),
+    'drain-timeout': {
+      type: 'string',
+      valueName: 'DURATION',
+      env: 'RGATE_DRAIN_TIMEOUT',
+      default: '5s',
+      description: 'on SIGTERM, how long in-flight requests may take to finish; the process exits within it',
+    },
     check: {
       type: 'boolean',
       description: 'validate the config, print any file:line:column errors, exit 0 or 1',
@@ -54,6 +70,8 @@ export function parseRgateOptions(argv?: string[]): ProxyOptions {
       port: parsePort(values.port, '--port'),
       tlsPort: undefined,
       metricsPort: parsePort(values['metrics-port'], '--metrics-port'),
+      metricsHost: values['metrics-host'] || undefined,
+      drainTimeoutMs: parseDurationOption(values['drain-timeout'], '--drain-timeout'),
       workers: 1,
       workersSet: true,
       check: values.check,

@@ -161,7 +161,12 @@ export class ProxyServer {
     const tls = config.tls;
     if (!tls) throw new Error('no tls section in the config');
     const credentials = await readCredentials(tls.cert, tls.key);
-    this.tls = createTlsListener(credentials, this.serverOptions(config), this.handler, this.options.logger);
+    this.tls = createTlsListener(
+      credentials,
+      { ...this.serverOptions(config), handshakeTimeout: tls.handshakeTimeout },
+      this.handler,
+      this.options.logger,
+    );
     this.applyServerSettings(this.tls.server, config);
     const bound = await listenOn(this.tls.server, port, host);
     this.tlsPort = bound;

@@ -9,6 +9,13 @@ import type { Logger } from '@sre-stack/runtime';
 import type { TlsCredentials } from './credentials.ts';
 import { tlsMetrics } from './handshake-metrics.ts';
 
+/**
+ * How long a connection may take to complete its handshake. Node's default, 120 s, lets idle or
+ * half-finished handshakes hold sockets for two minutes; a failed one counts as
+ * proxy_tls_handshake_errors_total{reason="timeout"}.
+ */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
 export interface TlsListener {
   server: Server;
   /** Serves these credentials to new connections from now on. */
@@ -25,6 +32,7 @@ export function createTlsListener(
   const metrics = tlsMetrics(name);
   const server = createServer(
     {
+      handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT_MS,
       ...options,
       cert: credentials.cert,
       key: credentials.key,

@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import { type ZodType, z } from 'zod';
-import { type Env, SubstitutionError, substitute } from './substitute.ts';
+import { type ConfigLimits, configLimits, sizeIssue, structureIssue } from './limits.ts';
+import { type Env, markSubstituted, SubstitutionError, substitute } from './substitute.ts';
 
 export interface ConfigIssue {
   file: string;
@@ -58,15 +59,38 @@ export interface ParseOptions {
   env?: Env;
   /** The folder relative paths resolve against; the file's own by default. */
   baseDir?: string;
+  /** Size, list and alias bounds; configLimits() (the defaults and CONFIG_MAX_* variables) by default. */
+  limits?: ConfigLimits;
 }
 
-/** Parses YAML text, substitutes ${VAR}s, validates with the schema; throws ConfigError with positions. */
+/**
+ * Parses YAML text, substitutes ${VAR}s, validates with the schema; throws ConfigError with positions.
+ * Whatever goes wrong, the caller gets a ConfigError, never a bare exception with a stack trace.
+ */
 export function parseConfigText<S extends ZodType>(
   text: string,
   file: string,
   schema: S,
   options: ParseOptions = {},
 ): z.output<S> {
+  try {
+    return parseWithinLimits(text, file, schema, options);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const message = error instanceof RangeError ? 'the file is too deeply nested' : String(error);
+    throw new ConfigError([{ file, line: 1, column: 1, path: '', message: firstLine(message) }]);
+  }
+}
+
+function parseWithinLimits<S extends ZodType>(
+  text: string,
+  file: string,
+  schema: S,
+  options: ParseOptions,
+): z.output<S> {
+  const limits = options.limits ?? configLimits();
+  const tooLarge = sizeIssue(Buffer.byteLength(text), file, limits);
+  if (tooLarge) throw new ConfigError([tooLarge]);
   const env = options.env ?? process.env;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -84,7 +108,10 @@ export function parseConfigText<S extends ZodType>(
     });
   }
   if (issues.length > 0) throw new ConfigError(issues);
+  const tooComplex = structureIssue(doc, lineCounter, file, limits);
+  if (tooComplex) throw new ConfigError([tooComplex]);
 
+  const substituted = new Set<string>();
   // Substitute in values only (not keys), after parsing, so positions stay those of the file.
   visit(doc, {
     Scalar(key, node, path) {
@@ -92,6 +119,7 @@ export function parseConfigText<S extends ZodType>(
       try {
         const value = substitute(node.value, env);
         if (value === node.value) return;
+        if (value !== '') substituted.add(value);
         node.value = node.type === 'PLAIN' && TYPED_PLAIN_SCALAR.test(value) ? typedScalar(value) : value;
       } catch (error) {
         if (!(error instanceof SubstitutionError)) throw error;
@@ -123,7 +151,7 @@ export function parseConfigText<S extends ZodType>(
 
   let data: unknown;
   try {
-    data = doc.toJS() ?? {};
+    data = doc.toJS({ maxAliasCount: limits.maxAliases }) ?? {};
   } catch (error) {
     // Alias bombs ("Excessive alias count") are refused by yaml itself; report them like any problem.
     throw new ConfigError([{ file, line: 1, column: 1, path: '', message: (error as Error).message }]);
@@ -136,7 +164,10 @@ export function parseConfigText<S extends ZodType>(
   } finally {
     baseDirectory = previousBase;
   }
-  if (result.success) return result.data as z.output<S>;
+  if (result.success) {
+    markSubstituted(result.data, substituted);
+    return result.data as z.output<S>;
+  }
   for (const zodIssue of result.error.issues) {
     const extraKeys = 'keys' in zodIssue ? (zodIssue.keys as string[]) : [];
     const targets = extraKeys.length > 0 ? extraKeys.map((key) => [...zodIssue.path, key]) : [zodIssue.path];
@@ -160,15 +191,22 @@ export async function loadConfigFile<S extends ZodType>(
   schema: S,
   options: ParseOptions = {},
 ): Promise<z.output<S>> {
-  let text: string;
+  return parseConfigText(await readConfigText(file, options.limits), file, schema, options);
+}
+
+/** Reads a config file; one that is missing, unreadable or over the size limit is a ConfigError. */
+export async function readConfigText(file: string, limits = configLimits()): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    // Checked before reading, so a huge file costs nothing.
+    const tooLarge = sizeIssue((await stat(file)).size, file, limits);
+    if (tooLarge) throw new ConfigError([tooLarge]);
+    return await readFile(file, 'utf8');
   } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-    throw new ConfigError([{ file, line: 1, column: 1, path: '', message: reason }]);
+    if (error instanceof ConfigError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'file not found' : firstLine((error as Error).message);
+    throw Object.assign(new ConfigError([{ file, line: 1, column: 1, path: '', message: reason }]), { code });
   }
-  return parseConfigText(text, file, schema, options);
 }
 
 function firstLine(message: string): string {

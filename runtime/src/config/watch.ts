@@ -1,10 +1,10 @@
 import { type FSWatcher, unwatchFile, watch as watchDirectory, watchFile } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { ZodType, z } from 'zod';
 import { gauge } from '../metrics.ts';
-import { ConfigError, type ParseOptions, parseConfigText } from './load.ts';
+import { ConfigError, type ParseOptions, parseConfigText, readConfigText } from './load.ts';
+import { parseInWorker, type SchemaSource } from './parse-worker.ts';
 
 const reloadSuccessful = gauge(
   'config_last_reload_successful',
@@ -22,6 +22,11 @@ export interface WatchedConfigOptions<S extends ZodType> {
   /** Applies a new config. It must apply all of it or throw, leaving the old one in force. */
   apply: (next: z.output<S>, previous: z.output<S> | undefined) => void | Promise<void>;
   parse?: ParseOptions;
+  /**
+   * The module and export of `schema`. Given, reloads parse and validate in a child process, so a large
+   * file never stalls serving (the first load, before serving, stays on the main thread).
+   */
+  schemaSource?: SchemaSource;
   /** Stat polling as well as inotify: bind mounts from other hosts (Docker Desktop) emit no events. */
   pollIntervalMs?: number;
   debounceMs?: number;
@@ -51,24 +56,15 @@ export async function watchConfig<S extends ZodType>(
   let queue: Promise<boolean> = Promise.resolve(true);
 
   async function load(reason: string, force: boolean): Promise<boolean> {
-    let text: string;
     try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      // Editors that save by rename briefly leave no file; the next event brings it back.
-      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      if (current !== undefined && missing) return false;
-      // The same error loadConfigFile gives, so that a service reports it like any other bad config.
-      if (missing)
-        throw new ConfigError([
-          { file: options.file, line: 1, column: 1, path: '', message: 'file not found' },
-        ]);
-      throw error;
-    }
-    if (!force && text === lastText) return false;
-    lastText = text;
-    try {
-      const next = parseConfigText(text, options.file, options.schema, options.parse);
+      // A file over the size limit is refused here, before it is even read.
+      const text = await readConfigText(options.file, options.parse?.limits);
+      if (!force && text === lastText) return false;
+      lastText = text;
+      const next =
+        current !== undefined && options.schemaSource
+          ? await parseInWorker<S>(text, options.file, options.schemaSource, options.parse)
+          : parseConfigText(text, options.file, options.schema, options.parse);
       await options.apply(next, current);
       const first = current === undefined;
       current = next;
@@ -77,6 +73,8 @@ export async function watchConfig<S extends ZodType>(
       if (!first) logger.info({ config_file: options.file, reason }, 'config reloaded');
       return true;
     } catch (error) {
+      // Editors that save by rename briefly leave no file; the next event brings it back.
+      if (current !== undefined && (error as { code?: string }).code === 'ENOENT') return false;
       reloadSuccessful.set(0);
       if (current === undefined) throw error;
       const issues = error instanceof ConfigError ? error.issues : undefined;

@@ -5,6 +5,7 @@ import { DiagLogLevel, diag } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { displayUrl } from '../display-url.ts';
 import { hookModules } from './hooks.ts';
 import { importLeanNodeSdk } from './lean-sdk.ts';
 import { propagatorFromEnv } from './propagators.ts';
@@ -99,7 +100,7 @@ async function instrumentations(
   }
   if (!disabled.has('undici')) {
     const { UndiciInstrumentation } = await import('@opentelemetry/instrumentation-undici');
-    list.push(new UndiciInstrumentation());
+    list.push(new UndiciInstrumentation({ startSpanHook: redactedUrlAttributes }));
   }
   if (!disabled.has('pino')) {
     // Puts trace_id/span_id on every log line; ships records over OTLP only when a logs endpoint is set.
@@ -147,4 +148,14 @@ export async function startTelemetry(): Promise<TelemetryState> {
   };
   setActiveTelemetry(state);
   return state;
+}
+
+/** Client spans show the URL as displayUrl does: no userinfo, no token in the query. */
+function redactedUrlAttributes(request: { origin: string; path: string }): Record<string, string> {
+  try {
+    const url = new URL(displayUrl(new URL(request.path, request.origin).toString()));
+    return { 'url.full': url.toString(), 'url.query': url.search };
+  } catch {
+    return {};
+  }
 }

@@ -73,6 +73,16 @@ describe('chaos profile schema', () => {
     ]);
   });
 
+  it('weights are finite and bounded: 1e308 is refused, not summed to Infinity', () => {
+    const found = issues({ codes: { 500: 1e308, 503: 1e308 } });
+    assert.ok(
+      found.some((issue) => issue.field === 'codes.500' && /at most 1000000/.test(issue.message)),
+      JSON.stringify(found),
+    );
+    assert.ok(issues({ codes: { 500: 1_000_001 } }).length > 0);
+    assert.deepEqual(valid({ codes: { 500: 1_000_000, 503: 1 } }).profile.codes.length, 2);
+  });
+
   it('names the field and the problem', () => {
     const cases: [unknown, string, RegExp][] = [
       [{ error_probability: 1.5 }, 'error_probability', /<=1/],
