@@ -24,7 +24,7 @@ function issues(yaml: string): string[] {
 }
 
 describe('the shipped probes.yaml', () => {
-  it('follows the challenge: /status every 3s, /flaky toggled every 10s, with env defaults', async () => {
+  it('follows the original schedule: /status every 3s, /flaky toggled every 10s, with env defaults', async () => {
     const text = await readFile(join(here, '..', 'probes.yaml'), 'utf8');
     assert.match(text, /^# yaml-language-server: \$schema=\.\/schema\/probes\.schema\.json/);
     const definitions = toDefinitions(parse(text));

@@ -1,4 +1,4 @@
-// The proxy's native config. Other formats (the seeds' sidecar YAML, rgate's config, the load balancer's)
+// The proxy's native config. Other formats (the sidecar YAML, rgate's config, the load balancer's)
 // are translated into this one by the adapters in ../adapters/, so every concept lives here once: a route has a `match`,
 // `policies`, and either an `upstream` group (targets + balancer) or a `static` response.
 import { configPath, duration } from '@sre-stack/runtime';
