@@ -1,6 +1,19 @@
 export { type AdminHandler, type AdminServer, sendJson, startAdminServer } from './admin-server.ts';
 export { CliError, type CliOption, type CliSpec, cli, formatHelp, parseCliArgs, parsePort } from './cli.ts';
-export { DURATION_PATTERN, duration, formatDuration, parseDuration } from './config/duration.ts';
+export {
+  DURATION_PATTERN,
+  duration,
+  durationText,
+  formatDuration,
+  parseDuration,
+} from './config/duration.ts';
+export {
+  DURATION_HINT,
+  describeSchemaIssue,
+  durationMessage,
+  unwrapUnionIssues,
+  valueAt,
+} from './config/errors.ts';
 export {
   ConfigError,
   type ConfigIssue,

@@ -89,7 +89,7 @@ describe('the sidecar format', () => {
   it('reports unknown keys and bad durations where they are', () => {
     const text = 'port: 80\npaths:\n  - path: /a\n    forwardPort: 9000\n    timeout: soon\n    retries: 2\n';
     assert.deepEqual(errors(text, sidecarSchema), [
-      'f.yaml:5:14: paths[0].timeout: expected a Go duration such as "500ms", "1s" or "1m30s"',
+      'f.yaml:5:14: paths[0].timeout: write a duration like 3s, 500ms or 1m30s, not "soon"',
       'f.yaml:6:5: paths[0].retries: unknown field "retries"',
     ]);
   });
@@ -213,7 +213,7 @@ describe('any format, one schema', () => {
 
   it('reports errors against the keys the user wrote, in their format', () => {
     assert.deepEqual(errors('paths:\n  - path: /a\n    forwardPort: 99999\n', anyConfigSchema), [
-      'f.yaml:3:18: paths[0].forwardPort: Too big: expected number to be <=65535',
+      'f.yaml:3:18: paths[0].forwardPort: must be at most 65535, not 99999',
     ]);
     assert.deepEqual(
       errors('listen: { port: 1 }\nroutes:\n  - static: { body: x }\n    bogus: 1\n', anyConfigSchema),
