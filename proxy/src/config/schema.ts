@@ -256,9 +256,9 @@ const tlsSchema = z
       description:
         'The plain-HTTP listener answers every request with a redirect to the same URL over HTTPS. Default true.',
     }),
-    redirectPort: port.optional().meta({
+    redirectPort: port.nullish().meta({
       description:
-        'The HTTPS port redirects name, when clients reach the TLS listener on another port than it binds (port mapping). Default the bound port.',
+        'The HTTPS port redirects name, when clients reach the TLS listener on another port than it binds (port mapping). Default (or null) the bound port.',
     }),
     redirectStatus: z
       .union([z.literal(301), z.literal(308)])
