@@ -30,7 +30,7 @@ describe('the shipped probes.yaml', () => {
     const definitions = toDefinitions(parse(text));
     const status = definitions.find((definition) => definition.name === 'status');
     const toggle = definitions.find((definition) => definition.name === 'toggle-flaky');
-    assert.equal(status?.requests[0]?.url, 'http://127.0.0.1:8080/status');
+    assert.equal(status?.requests[0]?.url, 'http://127.0.0.1:8000/status', 'through the proxy');
     assert.equal(status?.schedule.periodMs, 3000);
     assert.equal(toggle?.kind, 'action');
     assert.deepEqual(
