@@ -302,8 +302,8 @@ describe('configPath', () => {
   test("a relative path resolves against the config file's directory, not the working directory", () => {
     const config = parseConfigText(text('certs/server.pem'), '/etc/demo/demo.yaml', schema, { env: {} });
     assert.equal(config.certificate, '/etc/demo/certs/server.pem');
-    const parent = parseConfigText(text('../shared/ca.pem'), '/etc/demo/demo.yaml', schema, { env: {} });
-    assert.equal(parent.certificate, '/etc/shared/ca.pem');
+    const parent = parseConfigText(text('../tls/ca.pem'), '/etc/demo/demo.yaml', schema, { env: {} });
+    assert.equal(parent.certificate, '/etc/tls/ca.pem');
   });
 
   test('a relative file name resolves against the working directory, like the file itself', () => {
