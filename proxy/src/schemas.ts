@@ -8,7 +8,10 @@ export const schemas = {
     title: 'Ingress sidecar configuration (the sidecar format)',
     schema: formatSchemas.sidecar,
   },
-  'schema/rgate.schema.json': { title: 'rgate configuration (the rgate format)', schema: formatSchemas.rgate },
+  'schema/rgate.schema.json': {
+    title: 'rgate configuration (the rgate format)',
+    schema: formatSchemas.rgate,
+  },
   'schema/lb.schema.json': {
     title: 'Load-balancer configuration (the load-balancer format)',
     schema: formatSchemas.lb,

@@ -174,7 +174,7 @@ describe("the proxy sidecar's config", () => {
   const objects = () => render('overlays/demo');
   const sidecarText = () => configMap(objects(), 'proxy-sidecar').data?.['proxy.yaml'] ?? '';
 
-  it("is the sidecar format, and only that", (t) => {
+  it('is the sidecar format, and only that', (t) => {
     if (!requireKubectl(t)) return;
     const config = parse(sidecarText());
     onlyKeys(config, sidecarFormat.top, 'top level');
