@@ -43,7 +43,7 @@ print_urls() {
   Prometheus   http://$host:${PROMETHEUS_HOST_PORT:-9090}
   Prober       http://$host:${PROBER_HOST_PORT:-9103}/probes
   Proxy        http://$host:${PROXY_HOST_PORT:-8000}/status
-  Server       http://$host:${SERVER_HOST_PORT:-8080}/status   (POST /flaky toggles chaos)
+  Server       http://$host:${SERVER_HOST_PORT:-8080}/status   (POST /flaky toggles chaos; so does the prober, every 10 s)
 EOF
   if [ -f certs/ca.crt ]; then
     echo "  Hello SRE    https://$host:${HTTPS_HOST_PORT:-8443}/   (curl --cacert certs/ca.crt; http://$host:${HTTP_HOST_PORT:-8081}/ redirects there)"

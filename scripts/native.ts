@@ -43,6 +43,8 @@ Examples:
   npm start -- --json | jq 'select(.service == "prober")'
   PROXY_PORT=8001 npm start
   curl -X POST localhost:8080/flaky       # toggles chaos; the default schedule toggles it back within 10 s
+  curl -X PUT localhost:8080/flaky -H 'content-type: application/json' -d '{"enabled": true, "duration": "5m"}'
+                                          # holds chaos on for 5 minutes: the schedule's toggles get 409 meanwhile
 `;
 
 /** Docker, Podman and Kubernetes leave these marks; there the log goes to a collector, not a person. */
@@ -310,7 +312,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         '',
-        `  Server   ${url(flaky.port, '/status')}   (curl -X POST ${url(flaky.port, '/flaky')} toggles chaos)`,
+        `  Server   ${url(flaky.port, '/status')}   (POST /flaky toggles chaos; so does the prober, every 10 s)`,
         `  Proxy    ${url(proxy.port, '/status')}`,
         `  Prober   ${url(prober.metricsPort, '/probes')}`,
         `  Metrics  ${url(flaky.metricsPort, '/metrics')}  ${url(proxy.metricsPort, '/metrics')}  ${url(prober.metricsPort, '/metrics')}`,
