@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the demo stack with Docker Compose: the flaky server, the proxy, the prober, and Prometheus,
-# Loki, Tempo and Grafana. The host needs nothing but Docker with Compose v2.
+# Loki, Tempo and Grafana, and "Hello SRE!" over HTTPS. The host needs nothing but Docker with Compose v2
+# (without Docker: npm ci && npm start runs the three services natively, with Node 24).
 #
 #   ./start.sh           build and start everything, wait until healthy, print the URLs
 #   ./start.sh status    what runs, and the URLs
@@ -21,13 +22,18 @@ die() {
   exit 1
 }
 
+NATIVE_HINT="Or run the flaky server, proxy and prober without Docker (Node 24): npm ci && npm start"
+
 require_docker() {
   command -v docker >/dev/null 2>&1 ||
-    die "Docker is not installed. Install Docker Engine or Docker Desktop: https://docs.docker.com/get-docker/"
+    die "Docker is not installed. Install Docker Engine or Docker Desktop: https://docs.docker.com/get-docker/
+  $NATIVE_HINT"
   docker compose version >/dev/null 2>&1 ||
-    die "Docker Compose v2 is missing ('docker compose' failed). Install the compose plugin: https://docs.docker.com/compose/install/"
+    die "Docker Compose v2 is missing ('docker compose' failed). Install the compose plugin: https://docs.docker.com/compose/install/
+  $NATIVE_HINT"
   docker info >/dev/null 2>&1 ||
-    die "cannot reach the Docker daemon. Is it running, and may this user use it (docker group)?"
+    die "cannot reach the Docker daemon. Is it running, and may this user use it (docker group)?
+  $NATIVE_HINT"
 }
 
 print_urls() {
@@ -37,17 +43,25 @@ print_urls() {
   Prometheus   http://$host:${PROMETHEUS_HOST_PORT:-9090}
   Prober       http://$host:${PROBER_HOST_PORT:-9103}/probes
   Proxy        http://$host:${PROXY_HOST_PORT:-8000}/status
-  Server       http://$host:${SERVER_HOST_PORT:-8080}/status   (POST /flaky toggles chaos)
-
-  Logs:  ./start.sh logs client     Stop:  ./start.sh down
+  Server       http://$host:${SERVER_HOST_PORT:-8080}/status   (POST /flaky toggles chaos; so does the prober, every 10 s)
 EOF
+  if [ -f certs/ca.crt ]; then
+    echo "  Hello SRE    https://$host:${HTTPS_HOST_PORT:-8443}/   (curl --cacert certs/ca.crt; http://$host:${HTTP_HOST_PORT:-8081}/ redirects there)"
+  fi
+  printf '\n  Logs:  ./start.sh logs client     Stop:  ./start.sh down\n'
 }
 
 # A local CA and a certificate for localhost, made by the proxy image itself (`proxy certs`), so the
-# host needs no openssl. Skipped when ./certs already has files, or when this proxy build has no
-# `certs` subcommand yet: the demo runs over plain HTTP without them.
+# host needs no openssl. Skipped when ./certs already has files. Without certificates (a proxy build
+# with no `certs` subcommand) the stack runs over plain HTTP, without the hello-sre service.
+#
+# The key is made group-readable (0640, the group of the user running this) and that group is handed
+# to compose as CERTS_GID: the proxy image's user (uid 1000) joins it to read the key, whatever this
+# user's uid, and nobody else on the host can read it.
+certs_ready=false
 ensure_certs() {
   if [ -d certs ] && [ -n "$(ls -A certs 2>/dev/null)" ]; then
+    share_key
     return 0
   fi
   mkdir -p certs
@@ -55,8 +69,9 @@ ensure_certs() {
   docker compose build proxy
   local output
   if output=$(docker compose run --rm --no-deps --user "$(id -u):$(id -g)" \
-    --volume "$PWD/certs:/certs" proxy certs --dir /certs --host localhost --host proxy 2>&1); then
+    --volume "$PWD/certs:/certs" proxy certs --dir /certs --host localhost --host proxy --host hello-sre 2>&1); then
     printf '%s\n' "$output"
+    share_key
     return 0
   fi
   if printf '%s' "$output" | grep -qiE "unknown|unexpected|not recognized|usage"; then
@@ -68,11 +83,25 @@ ensure_certs() {
   rmdir certs 2>/dev/null || true
 }
 
+share_key() {
+  if [ -f certs/tls.key ]; then
+    chmod 0640 certs/tls.key
+  fi
+  CERTS_GID="$(id -g)"
+  export CERTS_GID
+  certs_ready=true
+}
+
 up() {
   require_docker
   ensure_certs
+  local without_https=()
+  if [ "$certs_ready" != true ]; then
+    without_https=(--scale hello-sre=0)
+  fi
   echo "==> Building and starting the stack (the first build takes a few minutes)"
-  docker compose up --detach --build --wait --wait-timeout "${WAIT_TIMEOUT:-300}"
+  # (The +"…" form: macOS's bash 3.2 calls an empty array unbound under set -u.)
+  docker compose up --detach --build --wait --wait-timeout "${WAIT_TIMEOUT:-300}" ${without_https[@]+"${without_https[@]}"}
   echo "==> The stack is up."
   print_urls
 }

@@ -1,21 +1,89 @@
 // `npm start`: the demo without Docker. Starts flaky-server, the proxy in front of it and the prober
 // on this host, on the same default ports as in docker-compose.yml (so prometheus/prometheus.yml's
-// targets map one-to-one to localhost), prints their logs one readable line each, prefixed with the
-// service, and stops all three cleanly on Ctrl-C.
-//
-//   npm start                 pretty logs
-//   npm start -- --json       the services' JSON lines as they are (each has a `service` field)
+// targets map one-to-one to localhost), and stops all three cleanly on Ctrl-C. `npm start -- --help`
+// prints HELP below.
 //
 // Ports follow the services' own variables (SERVER_PORT, PROXY_PORT, …; 0 lets the OS choose): each
 // service reports the ports it bound in its "listening" line, and the next one is pointed there.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { parseArgs, stripVTControlCharacters } from 'node:util';
+import { clockTime, formatProberRecord } from '../client/src/reporters/console.ts';
+
+const HELP = `npm start [-- OPTIONS]: the flaky server, the proxy in front of it and the prober, on this host
+
+Native mode runs the three services without Docker: the prober probes GET /status through the proxy
+(which retries, times out and breaks circuits) and toggles the server's chaos every 10 s, as
+client/probes.yaml says. Edits to the three YAML files apply live. Ctrl-C stops all three.
+
+On a terminal it shows one short line per probe run: time, probe, status, latency, and for a
+failure its reason; a probe going down or up stands out, and so do chaos switches. The services'
+own access logs are left out there. Piped, in a container, or with --json, every line is the full
+JSON record, each with a "service" field, as Loki gets it.
+
+Options:
+  --json      full JSON lines, even on a terminal
+  --pretty    short lines for people, even when stdout is not a terminal (e.g. | less -R)
+  -h, --help  show this help
+
+Environment:
+  SERVER_PORT (8080), SERVER_METRICS_PORT (9101), PROXY_PORT (8000), PROXY_METRICS_PORT (9102),
+  PROBER_METRICS_PORT (9103)      ports; 0 lets the OS choose
+  SERVER_CONFIG, PROXY_CONFIG, PROBER_CONFIG
+                                  other config files (default: server/flaky-server.yaml,
+                                  proxy/proxy.yaml, client/probes.yaml)
+  LOG_LEVEL (info)                the services' log level
+  NO_COLOR                        no colours on a terminal
+
+Examples:
+  npm start
+  npm start -- --json | jq 'select(.service == "prober")'
+  PROXY_PORT=8001 npm start
+  curl -X POST localhost:8080/flaky       # toggles chaos; the default schedule toggles it back within 10 s
+  curl -X PUT localhost:8080/flaky -H 'content-type: application/json' -d '{"enabled": true, "duration": "5m"}'
+                                          # holds chaos on for 5 minutes: the schedule's toggles get 409 meanwhile
+`;
+
+/** Docker, Podman and Kubernetes leave these marks; there the log goes to a collector, not a person. */
+function inContainer(): boolean {
+  return (
+    existsSync('/.dockerenv') ||
+    existsSync('/run/.containerenv') ||
+    process.env.container !== undefined ||
+    process.env.KUBERNETES_SERVICE_HOST !== undefined
+  );
+}
+
+function readOptions(): { json: boolean } {
+  let values: { json?: boolean; pretty?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        json: { type: 'boolean' },
+        pretty: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    process.stderr.write(`npm start: ${(error as Error).message}\nTry 'npm start -- --help'.\n`);
+    process.exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  if (values.json) return { json: true };
+  if (values.pretty) return { json: false };
+  return { json: !process.stdout.isTTY || inContainer() };
+}
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const json = process.argv.includes('--json');
-const color = !json && process.stdout.isTTY && !process.env.NO_COLOR;
+const { json } = readOptions();
+const color = !json && process.stdout.isTTY === true && !process.env.NO_COLOR;
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 
@@ -42,35 +110,66 @@ let stopping = false;
 
 const paint = (hue: number, text: string) => (color ? `\x1b[${hue}m${text}\x1b[0m` : text);
 const LEVEL_HUES: Record<string, number> = { trace: 90, debug: 90, info: 32, warn: 33, error: 31, fatal: 35 };
-const HIDDEN = new Set(['time', 'level', 'msg', 'service', 'pid', 'hostname']);
+const HIDDEN = new Set([
+  'time',
+  'level',
+  'msg',
+  'service',
+  'pid',
+  'hostname',
+  'trace_id',
+  'span_id',
+  'trace_flags',
+]);
 
 function formatValue(value: unknown): string {
   if (typeof value === 'string') return /[\s"=]/.test(value) ? JSON.stringify(value) : value;
   return JSON.stringify(value);
 }
 
-/** One line for a person: time, service, level, message, then the fields as key=value. */
+const visible = (text: string) => stripVTControlCharacters(text).length;
+
+/** One line for a person: time, service, level (when not info), message, then the fields as key=value. */
 function prettyLine(service: string, record: LogRecord): string {
-  const time =
-    typeof record.time === 'string' ? record.time.slice(11, 23) : new Date().toISOString().slice(11, 23);
   const level = String(record.level ?? 'info');
-  const fields = Object.entries(record)
-    .filter(([key]) => !HIDDEN.has(key))
-    .map(([key, value]) => `${paint(90, `${key}=`)}${formatValue(value)}`)
-    .join(' ');
-  return [
-    paint(90, time),
+  const head = [
+    paint(90, clockTime(record)),
     paint(1, service.padEnd(12)),
-    paint(LEVEL_HUES[level] ?? 37, level.toUpperCase().padEnd(5)),
+    level === 'info' ? '' : paint(LEVEL_HUES[level] ?? 37, level.toUpperCase()),
     String(record.msg ?? ''),
-    fields,
   ]
     .filter(Boolean)
     .join(' ');
+  let fields = Object.entries(record)
+    .filter(([key]) => !HIDDEN.has(key))
+    .map(([key, value]) => `${key}=${formatValue(value)}`)
+    .join(' ');
+  // At most one terminal row: a line that wraps is harder to scan than one cut short.
+  const room = (process.stdout.columns ?? Number.POSITIVE_INFINITY) - visible(head) - 1;
+  if (fields.length > room) fields = room > 1 ? `${fields.slice(0, room - 1)}…` : '';
+  return fields ? `${head} ${paint(90, fields)}` : head;
+}
+
+/** What a person sees for one record on the terminal; undefined to leave it out. */
+function humanLine(service: string, record: LogRecord): string | undefined {
+  // Every probe run passes the proxy and the server: their access-log lines would triple the output.
+  if (record.msg === 'request' && (record.level === 'info' || record.level === 'debug')) return undefined;
+  if (service === 'prober') {
+    const line = formatProberRecord(record, { color });
+    if (line) return line;
+  }
+  if (service === 'flaky-server' && record.msg === 'chaos state changed' && record.change === 'flaky') {
+    const pinned = typeof record.pinned_until === 'string' ? `, pinned until ${record.pinned_until}` : '';
+    const text = `⚑ chaos ${record.flaky ? 'ON' : 'OFF'} (flaky mode, by ${String(record.source)}${pinned})`;
+    return `${paint(90, clockTime(record))} ${color ? `\x1b[1;35m${text}\x1b[0m` : text}`;
+  }
+  return prettyLine(service, record);
 }
 
 function say(msg: string, fields: LogRecord = {}): void {
   const record = { time: new Date().toISOString(), level: 'info', service: 'native', msg, ...fields };
+  // On a terminal the banner after "ready" says it better than the record's fields.
+  if (!json && msg === 'ready') return;
   process.stdout.write(`${json ? JSON.stringify(record) : prettyLine('native', record)}\n`);
 }
 
@@ -82,14 +181,14 @@ function output(spec: ServiceSpec, text: string): void {
   } catch {
     // Not JSON (a crash trace, a warning from node): shown as it is.
   }
-  if (json)
+  if (json) {
     process.stdout.write(
       `${record ? JSON.stringify({ service: spec.name, ...record }) : JSON.stringify({ service: spec.name, raw: text })}\n`,
     );
-  else
-    process.stdout.write(
-      `${record ? prettyLine(spec.name, record) : `${paint(spec.hue, spec.name.padEnd(12))} ${text}`}\n`,
-    );
+    return;
+  }
+  const line = record ? humanLine(spec.name, record) : `${paint(spec.hue, spec.name.padEnd(12))} ${text}`;
+  if (line !== undefined) process.stdout.write(`${line}\n`);
 }
 
 /** Starts one service and resolves once it logged "listening", with the ports it bound. */
@@ -213,14 +312,14 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         '',
-        `  Server   ${url(flaky.port, '/status')}   (curl -X POST ${url(flaky.port, '/flaky')} toggles chaos)`,
+        `  Server   ${url(flaky.port, '/status')}   (POST /flaky toggles chaos; so does the prober, every 10 s)`,
         `  Proxy    ${url(proxy.port, '/status')}`,
         `  Prober   ${url(prober.metricsPort, '/probes')}`,
         `  Metrics  ${url(flaky.metricsPort, '/metrics')}  ${url(proxy.metricsPort, '/metrics')}  ${url(prober.metricsPort, '/metrics')}`,
         '',
         '  Prometheus on this host: prometheus --config.file=prometheus/prometheus.yml, with the targets',
         '  server/proxy/client:<port> read as localhost:<port>. The full stack with Grafana: ./start.sh',
-        '  Ctrl-C stops all three.',
+        '  One line per probe run below; full JSON with npm start -- --json. Ctrl-C stops all three.',
         '',
       ].join('\n'),
     );

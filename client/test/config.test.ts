@@ -24,13 +24,13 @@ function issues(yaml: string): string[] {
 }
 
 describe('the shipped probes.yaml', () => {
-  it('follows the challenge: /status every 3s, /flaky toggled every 10s, with env defaults', async () => {
+  it('follows the original schedule: /status every 3s, /flaky toggled every 10s, with env defaults', async () => {
     const text = await readFile(join(here, '..', 'probes.yaml'), 'utf8');
     assert.match(text, /^# yaml-language-server: \$schema=\.\/schema\/probes\.schema\.json/);
     const definitions = toDefinitions(parse(text));
     const status = definitions.find((definition) => definition.name === 'status');
     const toggle = definitions.find((definition) => definition.name === 'toggle-flaky');
-    assert.equal(status?.requests[0]?.url, 'http://127.0.0.1:8080/status');
+    assert.equal(status?.requests[0]?.url, 'http://127.0.0.1:8000/status', 'through the proxy');
     assert.equal(status?.schedule.periodMs, 3000);
     assert.equal(toggle?.kind, 'action');
     assert.deepEqual(

@@ -113,6 +113,44 @@ describe('prober against the real flaky-server', () => {
       }
     });
 
+    it('a pinned chaos state is not undone by the toggle: the prober logs the skip', async () => {
+      const pin = await fetch(`${server.url}/flaky`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ enabled: true, duration: '30s' }),
+      });
+      assert.equal(pin.status, 200);
+      const config = await writeConfig(
+        dir,
+        [
+          `server: "${server.url}"`,
+          'actions:',
+          '  - { name: toggle-flaky, every: 1s, toggleFlaky: true }',
+        ].join('\n'),
+        'pinned.yaml',
+      );
+      const prober = await startProber(config);
+      try {
+        const skipped = await prober.process.waitForLine((line) => line.action === 'toggle-flaky', 15_000);
+        assert.equal(
+          skipped.msg,
+          'action toggle-flaky skipped: chaos is pinned on the server (409), flaky mode left as it is',
+        );
+        assert.equal(skipped.level, 'info');
+        assert.equal(skipped.skipped, 'chaos_pinned');
+        assert.equal((await serverState(server)).flaky, true);
+      } finally {
+        await prober.process.stop();
+        // Ends the pin at once: a new, short one, then the state from before comes back.
+        await fetch(`${server.url}/flaky`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ duration: '1ms' }),
+        });
+        await eventually(async () => assert.equal((await serverState(server)).flaky, false), 5_000);
+      }
+    });
+
     // Idempotent actions every second: they need not be timed, only to have happened.
     it('setStatus and chaosProfile actions drive the server; failures are classified', async () => {
       const config = await writeConfig(

@@ -205,7 +205,10 @@ describe('prober bin', () => {
         String(line.msg).startsWith('config reload refused'),
       );
       assert.equal(refused.level, 'error');
-      assert.match(String(refused.msg), /refuse\.yaml:2:\d+: probes\[0\]\.timeout: expected a duration/);
+      assert.match(
+        String(refused.msg),
+        /refuse\.yaml:2:\d+: probes\[0\]\.timeout: write a duration like 3s, 500ms/,
+      );
       assert.equal(sample(await scrape(prober.metricsPort), 'config_last_reload_successful'), 0);
       const count = runsOf(prober.process.lines, 'steady').length;
       await eventually(() =>

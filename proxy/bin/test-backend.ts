@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The load-balancer challenge's `be`: listens on every target address of a proxy config (any format the
+// The load-balancer spec's `be`: listens on every target address of a proxy config (any format the
 // proxy reads), each answering with its own address. No telemetry: it is a test and demo tool.
 const { main } = await import('../src/test-backend/main.ts');
 await main();

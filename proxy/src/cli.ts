@@ -22,7 +22,7 @@ const spec = {
       valueName: 'FILE',
       env: 'PROXY_CONFIG',
       description:
-        'YAML config file (required): the proxy format, or a seed format (ingress sidecar, rgate, load balancer), detected',
+        'YAML config file (required): the proxy format, or another format it reads (the sidecar, rgate or load-balancer format), detected',
     },
     port: {
       type: 'string',

@@ -1,9 +1,10 @@
 // The command line, importable on its own ('@sre-stack/runtime/cli'): a bin reads its flags and answers
 // --help, --check or --once before it loads telemetry, the logger or the metrics registry.
+// First of all: an older Node gets one line saying what to do, not a stack trace from deep inside a module.
+import './node-version.mjs';
 import { parseArgs } from 'node:util';
-import type { TelemetryState } from './telemetry/state.ts';
-
 import { parseDuration } from './config/parse-duration.ts';
+import type { TelemetryState } from './telemetry/state.ts';
 
 export { formatDuration, parseDuration } from './config/parse-duration.ts';
 

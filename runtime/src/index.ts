@@ -10,7 +10,20 @@ export {
   parseDurationOption,
   parsePort,
 } from './cli.ts';
-export { DURATION_PATTERN, duration, formatDuration, parseDuration } from './config/duration.ts';
+export {
+  DURATION_PATTERN,
+  duration,
+  durationText,
+  formatDuration,
+  parseDuration,
+} from './config/duration.ts';
+export {
+  DURATION_HINT,
+  describeSchemaIssue,
+  durationMessage,
+  unwrapUnionIssues,
+  valueAt,
+} from './config/errors.ts';
 export { type ConfigLimits, configLimits, DEFAULT_CONFIG_LIMITS } from './config/limits.ts';
 export {
   ConfigError,

@@ -2,6 +2,8 @@
 // a dynamic import(), because ESM evaluates static imports before any code runs: the loader hook and the
 // instrumentations must be in place before `node:http`, `undici` or `pino` are imported. Commands that
 // answer at once (--help, --check, --once) never import it, and so never pay for the SDK.
+import './node-version.mjs';
+
 // First, before the SDK's modules are loaded: loading them would grow the young generation (heap.ts).
 const { keepHeapCompact } = await import('./heap.ts');
 keepHeapCompact();

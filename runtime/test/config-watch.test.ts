@@ -95,7 +95,7 @@ describe('watchConfig: the first load', () => {
     await freshFile('greeting: hello\nport: eighty\n');
     await assert.rejects(startWatching(), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
-      assert.equal(error.message, `${file}:2:7: port: Invalid input: expected number, received string`);
+      assert.equal(error.message, `${file}:2:7: port: expected a number, not the text "eighty"`);
       return true;
     });
     assert.deepEqual(applied, []);

@@ -52,7 +52,10 @@ describe('duration() zod type', () => {
   test('refuses a malformed duration with a message that shows the format', () => {
     const result = duration().safeParse('10 seconds');
     assert.equal(result.success, false);
-    assert.match(result.error?.issues[0]?.message ?? '', /expected a duration such as "500ms"/);
+    assert.match(
+      result.error?.issues[0]?.message ?? '',
+      /^write a duration like 3s, 500ms or 1m30s, not "10 seconds"$/,
+    );
   });
 
   test('refuses numbers: YAML `timeout: 5` has no unit, which is ambiguous', () => {

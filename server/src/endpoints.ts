@@ -1,6 +1,6 @@
 // What each endpoint does. Routing, method checks, auth and the access log live in app.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { observeSeconds } from '@sre-stack/runtime';
+import { formatDuration, observeSeconds, parseDuration } from '@sre-stack/runtime';
 import type { Chaos, ChaosSnapshot } from './chaos.ts';
 import { readJsonBody } from './http/body.ts';
 import { sendJson, sendText } from './http/respond.ts';
@@ -55,7 +55,31 @@ export function writeStatus(response: ServerResponse, code: number): { status: n
 }
 
 export function describeState(state: ChaosSnapshot) {
-  return { flaky: state.flaky, status_code: state.statusCode, profile: describeProfile(state.profile) };
+  return {
+    flaky: state.flaky,
+    status_code: state.statusCode,
+    profile: describeProfile(state.profile),
+    pinned_until: state.pinnedUntil === undefined ? null : new Date(state.pinnedUntil).toISOString(),
+  };
+}
+
+/** The longest a PUT /flaky may pin chaos: long enough for any experiment, short enough to be noticed. */
+export const MAX_PIN_MS = 24 * 3_600_000;
+
+/** PUT /flaky's optional `duration`, taken off the body before the rest is read as a profile. */
+function takePinDuration(
+  body: unknown,
+): { ok: true; ms?: number; rest: unknown } | { ok: false; message: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !('duration' in body))
+    return { ok: true, rest: body };
+  const { duration, ...rest } = body as Record<string, unknown>;
+  const ms = typeof duration === 'string' ? parseDuration(duration) : undefined;
+  if (ms === undefined || ms <= 0 || ms > MAX_PIN_MS)
+    return {
+      ok: false,
+      message: `write a duration like 60s, 5m or 1h (more than 0, at most ${formatDuration(MAX_PIN_MS)}), got ${JSON.stringify(duration)}`,
+    };
+  return { ok: true, ms, rest };
 }
 
 export function createEndpoints(options: EndpointOptions) {
@@ -88,8 +112,24 @@ export function createEndpoints(options: EndpointOptions) {
 
   const getFlaky: Endpoint = ({ response }) => sendJson(response, 200, describeState(chaos.snapshot));
 
-  /** The original's toggle. X-Flaky tells the caller which way it went, without changing the body. */
+  /** Why a change is refused while chaos is pinned, and what to do instead. */
+  const refusePinned = (response: ServerResponse, until: number, what: string) => {
+    const at = new Date(until).toISOString();
+    sendText(
+      response,
+      409,
+      `${statusText(409)}: chaos is pinned until ${at} (PUT /flaky with a duration), so ${what} changed nothing. Wait until then, or PUT /flaky with a new duration.\n`,
+      { 'x-flaky': chaos.snapshot.flaky ? 'on' : 'off', 'x-chaos-pinned-until': at },
+    );
+  };
+
+  /**
+   * The original's toggle. X-Flaky tells the caller which way it went, without changing the body.
+   * While chaos is pinned it answers 409 and changes nothing: the prober's schedule must not undo a pin.
+   */
   const postFlaky: Endpoint = ({ response }) => {
+    const until = chaos.pinnedUntil;
+    if (until !== undefined) return refusePinned(response, until, 'POST /flaky');
     const flaky = chaos.toggleFlaky('api');
     sendText(response, 202, statusText(202), { 'x-flaky': flaky ? 'on' : 'off' });
   };
@@ -101,10 +141,25 @@ export function createEndpoints(options: EndpointOptions) {
       if (body.status === 413) response.setHeader('connection', 'close');
       return sendJson(response, body.status, { error: body.error });
     }
-    const parsed = parseProfileDocument(body.value);
+    const pin = takePinDuration(body.value);
+    if (!pin.ok)
+      return sendJson(response, 400, {
+        error: 'invalid chaos profile',
+        issues: [{ field: 'duration', message: pin.message }],
+      });
+    const parsed = parseProfileDocument(pin.rest);
     if (!parsed.ok) return sendJson(response, 400, { error: 'invalid chaos profile', issues: parsed.issues });
-    chaos.setProfile(parsed.document.profile, 'api');
-    if (parsed.document.enabled !== undefined) chaos.setFlaky(parsed.document.enabled, 'api');
+    const { document } = parsed;
+    const apply = () => {
+      chaos.setProfile(document.profile, 'api');
+      if (document.enabled !== undefined) chaos.setFlaky(document.enabled, 'api');
+    };
+    if (pin.ms !== undefined) chaos.pin(pin.ms, apply);
+    else {
+      const until = chaos.pinnedUntil;
+      if (until !== undefined) return refusePinned(response, until, 'a PUT /flaky without a duration');
+      apply();
+    }
     sendJson(response, 200, describeState(chaos.snapshot));
   };
 

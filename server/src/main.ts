@@ -59,7 +59,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   chaos.onChange((state, change, source) => {
     exportChaosState(state);
     countChaosChange(change, source);
-    logger.info({ change, source, flaky: state.flaky, status_code: state.statusCode }, 'chaos state changed');
+    const pinnedUntil =
+      state.pinnedUntil === undefined ? undefined : new Date(state.pinnedUntil).toISOString();
+    logger.info(
+      { change, source, flaky: state.flaky, status_code: state.statusCode, pinned_until: pinnedUntil },
+      'chaos state changed',
+    );
   });
 
   const stopWaiting = new AbortController();

@@ -38,7 +38,7 @@ const chaosCodes = gauge(
 
 export const chaosChanges = new Counter({
   name: 'flaky_server_chaos_changes_total',
-  help: 'Changes of the chaos state, by what changed (status_code, flaky, profile) and where from (api, config).',
+  help: 'Changes of the chaos state, by what changed (status_code, flaky, profile) and where from (api, config, pin_expired: the end of a pinned period restored the earlier state).',
   labelNames: ['source', 'change'] as const,
   registers: [registry],
 });
@@ -61,7 +61,7 @@ export function countChaosChange(change: ChangeKind, source: ChangeSource): void
 
 /** Pre-creates the counter's series at 0, so rate() and increase() see the first change. */
 export function initChaosMetrics(state: ChaosSnapshot): void {
-  for (const source of ['api', 'config'] as const)
+  for (const source of ['api', 'config', 'pin_expired'] as const)
     for (const change of ['status_code', 'flaky', 'profile'] as const)
       chaosChanges.inc({ source, change }, 0);
   exportChaosState(state);

@@ -1,6 +1,13 @@
 // The chaos profile: what flaky mode does. One zod schema serves the YAML file (--config) and
 // PUT /flaky, so both accept exactly the same documents and report the same messages.
-import { duration, formatDuration, formatPath } from '@sre-stack/runtime';
+import {
+  describeSchemaIssue,
+  duration,
+  formatDuration,
+  formatPath,
+  unwrapUnionIssues,
+  valueAt,
+} from '@sre-stack/runtime';
 import { z } from 'zod';
 import { DEFAULT_LATENCY, type Latency } from './latency.ts';
 import type { Weighted } from './random.ts';
@@ -196,12 +203,15 @@ export function parseProfileDocument(
   const result = chaosProfileSchema.safeParse(input);
   if (result.success) return { ok: true, document: result.data };
   const issues: FieldIssue[] = [];
-  for (const issue of result.error.issues) {
+  for (const issue of unwrapUnionIssues(result.error.issues)) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys)
         issues.push({ field: formatPath([...issue.path, key]), message: `unknown field "${key}"` });
     } else {
-      issues.push({ field: formatPath(issue.path) || '(body)', message: issue.message });
+      issues.push({
+        field: formatPath(issue.path) || '(body)',
+        message: describeSchemaIssue(issue, valueAt(input, issue.path)),
+      });
     }
   }
   return { ok: false, issues };

@@ -1,7 +1,7 @@
 // The configuration the pods receive is the repository's: the ConfigMaps carry client/probes.yaml,
 // server/flaky-server.yaml, the dashboards and the Prometheus rules unchanged (through the copies
 // sync.ts keeps), each valid for the service that reads it once the container's environment is
-// substituted; and the sidecar's config is the ingress-proxy challenge's format, wired to the ports
+// substituted; and the sidecar's config is in the sidecar format, wired to the ports
 // of the pod.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -151,8 +151,8 @@ describe('the ConfigMaps the pods mount', () => {
   });
 });
 
-// The keys of the ingress-proxy challenge's example config (the sidecar format), nothing else.
-const seedFormat = {
+// The keys of the sidecar format's example config, nothing else.
+const sidecarFormat = {
   top: ['port', 'metrics', 'tracing', 'paths'],
   metrics: ['path', 'port'],
   tracing: ['samplingServer'],
@@ -166,7 +166,7 @@ function onlyKeys(value: object, allowed: string[], where: string): void {
   assert.deepEqual(
     Object.keys(value).filter((key) => !allowed.includes(key)),
     [],
-    `${where}: not in the challenge's format`,
+    `${where}: not in the sidecar format`,
   );
 }
 
@@ -174,23 +174,23 @@ describe("the proxy sidecar's config", () => {
   const objects = () => render('overlays/demo');
   const sidecarText = () => configMap(objects(), 'proxy-sidecar').data?.['proxy.yaml'] ?? '';
 
-  it("is the challenge's sidecar format, and only that", (t) => {
+  it('is the sidecar format, and only that', (t) => {
     if (!requireKubectl(t)) return;
     const config = parse(sidecarText());
-    onlyKeys(config, seedFormat.top, 'top level');
-    assert.deepEqual(Object.keys(config).sort(), [...seedFormat.top].sort());
-    onlyKeys(config.metrics, seedFormat.metrics, 'metrics');
-    onlyKeys(config.tracing, seedFormat.tracing, 'tracing');
+    onlyKeys(config, sidecarFormat.top, 'top level');
+    assert.deepEqual(Object.keys(config).sort(), [...sidecarFormat.top].sort());
+    onlyKeys(config.metrics, sidecarFormat.metrics, 'metrics');
+    onlyKeys(config.tracing, sidecarFormat.tracing, 'tracing');
     assert.equal(typeof config.tracing.samplingServer, 'string');
     assert.ok(config.paths.length > 0);
     for (const route of config.paths) {
-      onlyKeys(route, seedFormat.path, `paths ${route.path}`);
+      onlyKeys(route, sidecarFormat.path, `paths ${route.path}`);
       assert.match(route.path, /^\//);
       assert.match(route.timeout, GO_DURATION);
       assert.ok(Number.isInteger(route.maxRetry) && route.maxRetry >= 0);
-      onlyKeys(route.circuitBreaking, seedFormat.circuitBreaking, 'circuitBreaking');
+      onlyKeys(route.circuitBreaking, sidecarFormat.circuitBreaking, 'circuitBreaking');
       assert.match(route.circuitBreaking.rejectionPeriod, GO_DURATION);
-      onlyKeys(route.rateLimiting, seedFormat.rateLimiting, 'rateLimiting');
+      onlyKeys(route.rateLimiting, sidecarFormat.rateLimiting, 'rateLimiting');
       assert.match(route.rateLimiting.expiration, GO_DURATION);
     }
   });
@@ -216,7 +216,7 @@ describe("the proxy sidecar's config", () => {
     assert.equal(envOf(proxy, 'PROXY_PORT'), undefined, 'the config file says the port');
   });
 
-  it('passes `proxy --check` once the proxy reads the challenge format', (t) => {
+  it('passes `proxy --check` once the proxy reads the sidecar format', (t) => {
     if (!requireKubectl(t)) return;
     const folder = mkdtempSync(join(tmpdir(), 'sre-stack-sidecar-'));
     try {
@@ -232,10 +232,10 @@ describe("the proxy sidecar's config", () => {
         },
       );
       const output = result.stdout + result.stderr;
-      const notYet = seedFormat.top.every((key) => output.includes(`unknown field "${key}"`));
+      const notYet = sidecarFormat.top.every((key) => output.includes(`unknown field "${key}"`));
       if (result.status !== 0 && notYet) {
         // Visible in the report, and a real check as soon as the proxy learns the format (issue 5).
-        t.skip('the proxy does not read the challenge format yet; the format is checked by shape above');
+        t.skip('the proxy does not read the sidecar format yet; the format is checked by shape above');
         return;
       }
       assert.equal(result.status, 0, output);

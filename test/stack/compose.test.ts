@@ -71,6 +71,7 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(Object.keys(compose.services).sort(), [
       'client',
       'grafana',
+      'hello-sre',
       'loki',
       'prometheus',
       'proxy',
@@ -141,7 +142,14 @@ describe('docker-compose.yml', () => {
     const published = Object.fromEntries(
       services.filter(([, service]) => service.ports).map(([name, service]) => [name, service.ports ?? []]),
     );
-    assert.deepEqual(Object.keys(published).sort(), ['client', 'grafana', 'prometheus', 'proxy', 'server']);
+    assert.deepEqual(Object.keys(published).sort(), [
+      'client',
+      'grafana',
+      'hello-sre',
+      'prometheus',
+      'proxy',
+      'server',
+    ]);
     for (const [name, ports] of Object.entries(published)) {
       for (const port of ports) {
         assert.match(

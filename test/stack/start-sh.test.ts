@@ -24,7 +24,7 @@ after(() => rmSync(sandbox, { recursive: true, force: true }));
 // Only the tools start.sh uses, so "docker is missing" can be tested on a machine that has Docker.
 const toolsDir = join(sandbox, 'tools');
 mkdirSync(toolsDir);
-for (const tool of ['bash', 'dirname', 'sed', 'ls', 'grep', 'mkdir', 'rmdir', 'id', 'cat']) {
+for (const tool of ['bash', 'dirname', 'sed', 'ls', 'grep', 'mkdir', 'rmdir', 'id', 'cat', 'chmod', 'stat']) {
   const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
   assert.ok(found, `${tool} is needed to test start.sh`);
   symlinkSync(found, join(toolsDir, tool));
@@ -38,13 +38,18 @@ function fakeDocker(dir: string): void {
   mkdirSync(dir, { recursive: true });
   const script = `#!/usr/bin/env bash
 echo "$*" >> "$FAKE_LOG"
+if [ "$1" = compose ] && [ "$2" = up ]; then echo "CERTS_GID=\${CERTS_GID:-unset}" >> "$FAKE_LOG"; fi
 if [ "$1" = compose ] && [ "$2" = version ] && [ "\${FAKE_NO_COMPOSE:-}" = 1 ]; then
   echo "docker: 'compose' is not a docker command." >&2; exit 1
 fi
 if [ "$1" = compose ] && [ "$2" = run ]; then
   case "\${FAKE_CERTS:-ok}" in
     unknown) echo "proxy: Unexpected argument 'certs'" >&2; exit 2 ;;
-    *) echo "wrote /certs/ca.crt"; exit 0 ;;
+    *)
+      # Like proxy certs: the files, the key 0600, in the folder mounted at /certs.
+      for arg in "$@"; do case "$arg" in *:/certs) dir="\${arg%:/certs}" ;; esac; done
+      echo ca > "$dir/ca.crt"; echo crt > "$dir/tls.crt"; echo key > "$dir/tls.key"; chmod 0600 "$dir/tls.key"
+      echo "wrote /certs/ca.crt"; exit 0 ;;
   esac
 fi
 exit 0
@@ -86,12 +91,14 @@ describe('start.sh', () => {
     const result = startSh([], {}, false);
     assert.equal(result.status, 1);
     assert.match(result.stderr, /Docker is not installed.*get-docker/);
+    assert.match(result.stderr, /without Docker \(Node 24\): npm ci && npm start/);
   });
 
   it('says what to install when Compose v2 is missing', () => {
     const result = startSh([], { FAKE_NO_COMPOSE: '1' });
     assert.equal(result.status, 1);
     assert.match(result.stderr, /Compose v2 is missing/);
+    assert.match(result.stderr, /npm ci && npm start/);
   });
 
   it('creates certificates with the proxy image, then builds, starts and waits, then prints the URLs', () => {
@@ -114,9 +121,22 @@ describe('start.sh', () => {
       'http://127.0.0.1:9103/probes',
       'http://127.0.0.1:8000/status',
       'http://127.0.0.1:8080/status',
+      'https://127.0.0.1:8443/',
     ]) {
       assert.ok(result.stdout.includes(url), `prints ${url}`);
     }
+  });
+
+  it('leaves the key readable by the proxy image’s user through the group it hands to compose', () => {
+    const result = startSh([]);
+    assert.equal(result.status, 0, result.stderr);
+    const mode = spawnSync('stat', ['-c', '%a', join(result.workdir, 'certs', 'tls.key')], {
+      encoding: 'utf8',
+    });
+    assert.equal(mode.stdout.trim(), '640');
+    const gid = spawnSync('id', ['-g'], { encoding: 'utf8' }).stdout.trim();
+    assert.ok(result.calls.includes(`CERTS_GID=${gid}`), result.calls.join('\n'));
+    assert.ok(!result.calls.some((call) => call.includes('--scale hello-sre=0')));
   });
 
   it('goes on over HTTP when the proxy has no certs subcommand yet', () => {
@@ -124,7 +144,8 @@ describe('start.sh', () => {
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /no 'certs' subcommand yet/);
     assert.ok(!existsSync(join(result.workdir, 'certs')), 'no empty certs folder left behind');
-    assert.ok(result.calls.some((call) => call.startsWith('compose up')));
+    const up = result.calls.find((call) => call.startsWith('compose up'));
+    assert.match(up ?? '', /--scale hello-sre=0$/, 'the HTTPS service needs the certificates');
   });
 
   it('leaves existing certificates alone', () => {

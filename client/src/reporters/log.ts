@@ -33,9 +33,28 @@ export function logRun(logger: Logger, result: RunResult, location: string, stat
     fields.state = state.status;
     fields.consecutive_failures = state.consecutiveFailures;
   }
+  if (isPinnedChaosAnswer(result)) {
+    // Not a failure worth an error line: someone pinned chaos with PUT /flaky and a duration.
+    fields.skipped = 'chaos_pinned';
+    logger.info(
+      fields,
+      `action ${result.name} skipped: chaos is pinned on the server (409), flaky mode left as it is`,
+    );
+    return;
+  }
   const message = `${result.kind} ${result.success ? 'succeeded' : 'failed'}`;
   if (result.success) logger.info(fields, message);
   else logger.error(fields, message);
+}
+
+/** The server's answer to a chaos action while chaos is pinned (see server/README.md, "Pinning chaos"). */
+function isPinnedChaosAnswer(result: RunResult): boolean {
+  if (result.kind !== 'action' || result.statusCode !== 409) return false;
+  try {
+    return new URL(result.url).pathname.endsWith('/flaky');
+  } catch {
+    return false;
+  }
 }
 
 /** One line per state change: warn when a probe goes down, info when it comes (back) up. */

@@ -1,18 +1,18 @@
 // Which config format a parsed YAML document is written in. The proxy reads its own format and the
-// formats of the three proxy challenges it grew from, without being told which: each has keys no other
+// three other proxy formats, without being told which: each has keys no other
 // format has.
-//   sidecar  the ingress sidecar challenge: top-level `paths` (with `port`, `metrics`, `tracing`)
-//   rgate    the rgate gateway challenge: `backends`, `default_response`, or routes with `path_prefix`
-//   lb       the load-balancer challenge: everything under a top-level `proxy` key
+//   sidecar  the sidecar format: top-level `paths` (with `port`, `metrics`, `tracing`)
+//   rgate    the rgate format: `backends`, `default_response`, or routes with `path_prefix`
+//   lb       the load-balancer format: everything under a top-level `proxy` key
 //   native   everything else (so that a native file's typo is reported against the native schema)
 
 export type ConfigFormat = 'native' | 'sidecar' | 'rgate' | 'lb';
 
 export const FORMAT_NAMES: Record<ConfigFormat, string> = {
   native: 'the proxy format',
-  sidecar: 'the ingress sidecar format (seed 000)',
-  rgate: 'the rgate format (seed 002)',
-  lb: 'the load-balancer format (seed 004)',
+  sidecar: 'the sidecar format',
+  rgate: 'the rgate format',
+  lb: 'the load-balancer format',
 };
 
 const NATIVE_KEYS = new Set(['listen', 'admin', 'server', 'accessLog', 'upstreams', 'tls', 'stats']);

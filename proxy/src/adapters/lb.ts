@@ -1,10 +1,10 @@
-// The load-balancer challenge's format (seed 004), mapped onto the proxy's routes:
+// The load-balancer format, mapped onto the proxy's routes:
 //
 //   proxy.listen.address, port      → listen.host ("" = every interface), listen.port
 //   proxy.services[]                → a route per service, matched on the Host header (port ignored)
 //     .domain                         against `domain`; a request for no known domain gets 404
 //     .hosts[].address, port          → the upstream group's targets
-//     .strategy (ours, optional)      → balancer: random (the challenge's, default), round-robin, least-request
+//     .strategy (ours, optional)      → balancer: random (its spec's, default), round-robin, least-request
 //     .healthCheck (ours, optional)   → active health checks; passive ejection is always on
 import { z } from 'zod';
 import { goDuration } from './fields.ts';
@@ -45,7 +45,7 @@ export const lbSchema = z
         .default([]),
     }),
   })
-  .meta({ title: 'Load-balancer configuration (seed 004 format)' });
+  .meta({ title: 'Load-balancer configuration (the load-balancer format)' });
 
 export type LbConfig = z.output<typeof lbSchema>;
 

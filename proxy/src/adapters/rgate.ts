@@ -1,4 +1,4 @@
-// The rgate challenge's format (seed 002), read as written (its two YAML blocks in one file), mapped
+// The rgate format, read as written (its two YAML blocks in one file), mapped
 // onto the proxy's routes:
 //
 //   routes[].path_prefix, backend   → a route on that prefix (in file order) to the backend's group;
@@ -69,7 +69,7 @@ export const rgateSchema = z
       }
     });
   })
-  .meta({ title: 'rgate configuration (seed 002 format)' });
+  .meta({ title: 'rgate configuration (the rgate format)' });
 
 export type RgateConfig = z.output<typeof rgateSchema>;
 

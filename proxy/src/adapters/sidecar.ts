@@ -1,8 +1,8 @@
-// The ingress sidecar challenge's format (seed 000), read as written, mapped onto the proxy's routes:
+// The sidecar format, read as written, mapped onto the proxy's routes:
 //
 //   port                          → listen.port
 //   metrics.path, metrics.port    → admin.metricsPath, admin.port (the admin listener: also /healthz, /readyz)
-//   tracing.samplingServer        → accepted; spans leave over OTLP (see docs/seeds.md)
+//   tracing.samplingServer        → accepted; spans leave over OTLP (see docs/formats.md)
 //   paths[].path, method          → a route matching that glob and method (others: 404, or 405 + Allow)
 //   paths[].forwardPort           → upstream http://127.0.0.1:<forwardPort>, the app beside the sidecar
 //   paths[].maxRetry              → retry on 5xx (and connect failures/resets, which would be a 502):
@@ -72,7 +72,7 @@ export const sidecarSchema = z
       .optional(),
     paths: z.array(pathSchema).meta({ description: 'Forwarded paths; a request matching none gets 404.' }),
   })
-  .meta({ title: 'Ingress sidecar configuration (seed 000 format)' });
+  .meta({ title: 'Ingress sidecar configuration (the sidecar format)' });
 
 export type SidecarConfig = z.output<typeof sidecarSchema>;
 

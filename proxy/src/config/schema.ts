@@ -1,4 +1,4 @@
-// The proxy's native config. Other formats (the seeds' sidecar YAML, rgate's config, the load balancer's)
+// The proxy's native config. Other formats (the sidecar YAML, rgate's config, the load balancer's)
 // are translated into this one by the adapters in ../adapters/, so every concept lives here once: a route has a `match`,
 // `policies`, and either an `upstream` group (targets + balancer) or a `static` response.
 import { configPath, duration } from '@sre-stack/runtime';
@@ -256,9 +256,9 @@ const tlsSchema = z
       description:
         'The plain-HTTP listener answers every request with a redirect to the same URL over HTTPS. Default true.',
     }),
-    redirectPort: port.optional().meta({
+    redirectPort: port.nullish().meta({
       description:
-        'The HTTPS port redirects name, when clients reach the TLS listener on another port than it binds (port mapping). Default the bound port.',
+        'The HTTPS port redirects name, when clients reach the TLS listener on another port than it binds (port mapping). Default (or null) the bound port.',
     }),
     redirectStatus: z
       .union([z.literal(301), z.literal(308)])

@@ -1,4 +1,4 @@
-// rgate's command line, as the challenge gives it: `rgate --port 8080 --config config.yml`. rgate is the
+// rgate's command line, as its spec gives it: `rgate --port 8080 --config config.yml`. rgate is the
 // proxy with rgate's defaults: port 8080, one process (its /stats counts everything it receives), and
 // its own admin port for metrics and health.
 import {

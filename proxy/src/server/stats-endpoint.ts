@@ -1,4 +1,4 @@
-// GET /stats on the serving port (the rgate challenge): the traffic received so far. Reads of /stats
+// GET /stats on the serving port (the rgate format): the traffic received so far. Reads of /stats
 // are not traffic: they are answered here, before routing, and not counted.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RgateStats } from '../stats/rgate-stats.ts';

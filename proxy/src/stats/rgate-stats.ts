@@ -1,4 +1,4 @@
-// rgate's GET /stats: what the gateway has received so far, in exactly the shape the challenge shows:
+// rgate's GET /stats: what the gateway has received so far, in exactly the shape its spec shows:
 //   {"requests_count":{"success":N,"error":N},"latency_ms":{"average":N,"p95":N,"p99":N}}
 // success = status 200–399, error = 400 and above (499 too: the client left before the answer);
 // 1xx are not final answers and are not counted. Latency is the whole request, in whole milliseconds.

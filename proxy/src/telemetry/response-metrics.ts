@@ -1,4 +1,4 @@
-// Who answered, and what the proxy itself cost. The load-balancer challenge (seed 004) asks for both:
+// Who answered, and what the proxy itself cost. The load-balancer format's spec asks for both:
 // a proxy's SLIs are the answers it produces itself (not the upstream's), and the latency it adds kept
 // apart from the upstream's.
 //   proxy_responses_total{route, code_class, decided_by}  decided_by: upstream, retry, timeout,

@@ -1,4 +1,4 @@
-// The test backend (the load-balancer challenge's `be`): one process listening on every target address
+// The test backend (the load-balancer spec's `be`): one process listening on every target address
 // of a config, each answering with its own name and address, e.g. "service: my-service, addr: 127.0.0.1:9090".
 // Demos and tests use it to watch the proxy spread requests. Two query parameters script an answer:
 // ?status=503 answers that status, ?delay=250 waits that many ms first.

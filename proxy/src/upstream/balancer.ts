@@ -34,7 +34,7 @@ const roundRobin: StrategyFactory = () => {
   };
 };
 
-/** A random target, weighted: the load-balancer challenge's strategy. */
+/** A random target, weighted: the load-balancer format's strategy. */
 const random: StrategyFactory = (rand) => (list) => {
   const total = totalWeight(list);
   if (total === list.length) return Math.min(list.length - 1, Math.floor(rand() * list.length));

@@ -1,5 +1,5 @@
-// The seeds' config formats: detected without being told, read as written, translated onto the
-// proxy's own routes. The example files in examples/ are the seeds' own, verbatim.
+// The other config formats: detected without being told, read as written, translated onto the
+// proxy's own routes. The example files in examples/ are their specs' own, verbatim.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -50,8 +50,8 @@ describe('format detection', () => {
   });
 });
 
-describe('the ingress sidecar format (seed 000)', () => {
-  it('reads the seed file verbatim and maps every key', () => {
+describe('the sidecar format', () => {
+  it('reads the example file verbatim and maps every key', () => {
     const config = parseConfigText(example('sidecar.yaml'), 'sidecar.yaml', sidecarSchema);
     assert.deepEqual(sidecarToNative(config), {
       listen: { port: 80 },
@@ -89,14 +89,14 @@ describe('the ingress sidecar format (seed 000)', () => {
   it('reports unknown keys and bad durations where they are', () => {
     const text = 'port: 80\npaths:\n  - path: /a\n    forwardPort: 9000\n    timeout: soon\n    retries: 2\n';
     assert.deepEqual(errors(text, sidecarSchema), [
-      'f.yaml:5:14: paths[0].timeout: expected a Go duration such as "500ms", "1s" or "1m30s"',
+      'f.yaml:5:14: paths[0].timeout: write a duration like 3s, 500ms or 1m30s, not "soon"',
       'f.yaml:6:5: paths[0].retries: unknown field "retries"',
     ]);
   });
 });
 
-describe('the rgate format (seed 002)', () => {
-  it('reads the seed file (both blocks in one file) and maps routes, backends and the default', () => {
+describe('the rgate format', () => {
+  it('reads the example file (both blocks in one file) and maps routes, backends and the default', () => {
     const config = parseConfigText(example('rgate.yml'), 'rgate.yml', rgateSchema);
     const native = rgateToNative(config);
     assert.deepEqual(native.stats, { path: '/stats' });
@@ -139,7 +139,7 @@ describe('the rgate format (seed 002)', () => {
   });
 });
 
-describe('the load-balancer format (seed 004)', () => {
+describe('the load-balancer format', () => {
   it('maps services to host-matched routes over random balancing, with passive health on', () => {
     const config = parseConfigText(example('lb.yaml'), 'lb.yaml', lbSchema);
     assert.deepEqual(lbToNative(config), {
@@ -159,7 +159,7 @@ describe('the load-balancer format (seed 004)', () => {
     });
   });
 
-  it('binds every interface for an empty address, as the seed says for containers', () => {
+  it('binds every interface for an empty address, as the spec says for containers', () => {
     const config = parseConfigText(
       'proxy:\n  listen:\n    address: ""\n    port: 80\n  services: []\n',
       'f',
@@ -213,7 +213,7 @@ describe('any format, one schema', () => {
 
   it('reports errors against the keys the user wrote, in their format', () => {
     assert.deepEqual(errors('paths:\n  - path: /a\n    forwardPort: 99999\n', anyConfigSchema), [
-      'f.yaml:3:18: paths[0].forwardPort: Too big: expected number to be <=65535',
+      'f.yaml:3:18: paths[0].forwardPort: must be at most 65535, not 99999',
     ]);
     assert.deepEqual(
       errors('listen: { port: 1 }\nroutes:\n  - static: { body: x }\n    bogus: 1\n', anyConfigSchema),

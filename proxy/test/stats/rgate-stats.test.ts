@@ -4,7 +4,7 @@ import { LatencyRecorder } from '../../src/stats/latency-recorder.ts';
 import { RgateStats } from '../../src/stats/rgate-stats.ts';
 
 describe('rgate /stats body', () => {
-  it('is exactly the shape the challenge shows, with zeros before any traffic', () => {
+  it('is exactly the shape its spec shows, with zeros before any traffic', () => {
     assert.equal(
       JSON.stringify(new RgateStats().body()),
       '{"requests_count":{"success":0,"error":0},"latency_ms":{"average":0,"p95":0,"p99":0}}',

@@ -1,13 +1,18 @@
 import { z } from 'zod';
+import { durationMessage } from './errors.ts';
 import { DURATION_PATTERN, parseDuration } from './parse-duration.ts';
 
 export { DURATION_PATTERN, formatDuration, parseDuration } from './parse-duration.ts';
 
+/** A Go-style duration kept as text, with the hint a person needs when it is not one (`every: 3`). */
+export function durationText() {
+  const error = (issue: { input?: unknown }) => durationMessage(issue.input);
+  return z.string({ error }).regex(new RegExp(DURATION_PATTERN), { error });
+}
+
 /** A zod type for durations in YAML: a Go-style string, parsed to milliseconds. */
 export function duration() {
-  return z
-    .string()
-    .regex(new RegExp(DURATION_PATTERN), 'expected a duration such as "500ms", "2s" or "1m30s"')
+  return durationText()
     .transform((text) => parseDuration(text) as number)
     .meta({ description: 'Go-style duration: "500ms", "2s", "1m30s"' });
 }

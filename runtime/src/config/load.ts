@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import { type ZodType, z } from 'zod';
+import { describeSchemaIssue, describeYamlErrors, unwrapUnionIssues, valueAt } from './errors.ts';
 import { type ConfigLimits, configLimits, sizeIssue, structureIssue } from './limits.ts';
 import { type Env, markSubstituted, SubstitutionError, substitute } from './substitute.ts';
 
@@ -96,17 +97,9 @@ function parseWithinLimits<S extends ZodType>(
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lineCounter.linePos(offset);
   const issues: ConfigIssue[] = [];
-  for (const error of [...doc.errors, ...doc.warnings]) {
-    // With prettyErrors off, yaml leaves linePos unset; the offset is always there.
-    const position = error.linePos?.[0] ?? at(error.pos[0]);
-    issues.push({
-      file,
-      line: position.line,
-      column: position.col,
-      path: '',
-      message: firstLine(error.message),
-    });
-  }
+  // Reworded for people, at the line the fix belongs on (see errors.ts).
+  for (const problem of describeYamlErrors([...doc.errors, ...doc.warnings], text, lineCounter))
+    issues.push({ file, ...problem, path: '' });
   if (issues.length > 0) throw new ConfigError(issues);
   const tooComplex = structureIssue(doc, lineCounter, file, limits);
   if (tooComplex) throw new ConfigError([tooComplex]);
@@ -168,7 +161,7 @@ function parseWithinLimits<S extends ZodType>(
     markSubstituted(result.data, substituted);
     return result.data as z.output<S>;
   }
-  for (const zodIssue of result.error.issues) {
+  for (const zodIssue of unwrapUnionIssues(result.error.issues)) {
     const extraKeys = 'keys' in zodIssue ? (zodIssue.keys as string[]) : [];
     const targets = extraKeys.length > 0 ? extraKeys.map((key) => [...zodIssue.path, key]) : [zodIssue.path];
     for (const target of targets) {
@@ -179,7 +172,10 @@ function parseWithinLimits<S extends ZodType>(
         line: position.line,
         column: position.col,
         path: formatPath(target),
-        message: extraKeys.length > 0 ? `unknown field "${String(target.at(-1))}"` : zodIssue.message,
+        message:
+          extraKeys.length > 0
+            ? `unknown field "${String(target.at(-1))}"`
+            : describeSchemaIssue(zodIssue, valueAt(data, target)),
       });
     }
   }
@@ -207,10 +203,6 @@ export async function readConfigText(file: string, limits = configLimits()): Pro
     const reason = code === 'ENOENT' ? 'file not found' : firstLine((error as Error).message);
     throw Object.assign(new ConfigError([{ file, line: 1, column: 1, path: '', message: reason }]), { code });
   }
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0] ?? message;
 }
 
 /** The node at a path, or the deepest ancestor that exists (a missing field points at its parent). */
@@ -248,4 +240,8 @@ function pathOf(ancestors: readonly unknown[], leaf: unknown): PropertyKey[] {
     }
   }
   return path;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
 }

@@ -123,6 +123,7 @@ describe('flaky-server bin: the API', () => {
           latency: { distribution: 'uniform', min: '0ms', max: '500ms' },
           codes: 61,
         },
+        pinned_until: null,
       },
     );
     const put = await send(

@@ -99,7 +99,7 @@ describe('flaky-server bin: chaos profile from a YAML file', () => {
     assert.equal(code, 1);
     const fatal = running.lines.find((line) => line.level === 'fatal');
     assert.ok(fatal, JSON.stringify(running.lines));
-    assert.match(String(fatal.msg), /broken\.yaml:1:\d+: error_probability: .*<=1/);
+    assert.match(String(fatal.msg), /broken\.yaml:1:\d+: error_probability: must be at most 1, not 2/);
     assert.match(String(fatal.msg), /broken\.yaml:2:1: mystery: unknown field "mystery"/);
   });
 });

@@ -366,6 +366,7 @@ describe('request handler: GET and PUT /flaky', () => {
         latency: { distribution: 'fixed', delay: '1s' },
         codes: { 500: 1, 503: 2 },
       },
+      pinned_until: null,
     });
     const withoutEnabled = await send(app.base, '/flaky', json({}));
     assert.equal(JSON.parse(withoutEnabled.body).flaky, true, 'no "enabled": the switch is left alone');

@@ -85,11 +85,16 @@ describe('chaos profile schema', () => {
 
   it('names the field and the problem', () => {
     const cases: [unknown, string, RegExp][] = [
-      [{ error_probability: 1.5 }, 'error_probability', /<=1/],
-      [{ error_probability: 'high' }, 'error_probability', /expected number/],
-      [{ enabled: 'yes' }, 'enabled', /expected boolean/],
-      [{ latency: { distribution: 'gamma' } }, 'latency.distribution', /fixed.*uniform.*normal.*exponential/],
-      [{ latency: { distribution: 'fixed' } }, 'latency.delay', /expected string/],
+      [{ error_probability: 1.5 }, 'error_probability', /^must be at most 1, not 1.5$/],
+      [{ error_probability: 'high' }, 'error_probability', /^expected a number, not the text "high"$/],
+      [{ enabled: 'yes' }, 'enabled', /^expected true or false/],
+      [
+        { latency: { distribution: 'gamma' } },
+        'latency.distribution',
+        /^"gamma" is not allowed; use one of: fixed, uniform, normal, exponential$/,
+      ],
+      [{ latency: { distribution: 'fixed' } }, 'latency.delay', /^missing: write a duration like 3s, 500ms/],
+      [{ latency: { distribution: 'fixed', delay: 3 } }, 'latency.delay', /bare number \(3\) has no unit/],
       [{ latency: { distribution: 'fixed', delay: 'soon' } }, 'latency.delay', /duration/],
       [{ latency: { distribution: 'fixed', delay: '2m' } }, 'latency.delay', /at most 60s/],
       [{ latency: { distribution: 'uniform', min: '1s', max: '10ms' } }, 'latency.max', /less than min/],
@@ -103,8 +108,8 @@ describe('chaos profile schema', () => {
       [{ codes: { 500: 0 } }, 'codes', /weight above 0/],
       [{ surprise: true }, 'surprise', /unknown field "surprise"/],
       [{ latency: { distribution: 'fixed', delay: '1s', jitter: '1s' } }, 'latency.jitter', /unknown field/],
-      [[], '(body)', /expected object/],
-      [null, '(body)', /expected object/],
+      [[], '(body)', /expected a mapping/],
+      [null, '(body)', /expected a mapping/],
     ];
     for (const [input, field, message] of cases) {
       const found = issues(input);

@@ -1,5 +1,5 @@
-// Seed 003, HTTPS with a local CA: `proxy certs` makes the CA and certificate; examples/hello-sre.yaml
-// serves "Hello SRE!" as text/plain over HTTPS and redirects HTTP. The automated test the seed asks for:
+// HTTPS with a local CA: `proxy certs` makes the CA and certificate; examples/hello-sre.yaml
+// serves "Hello SRE!" as text/plain over HTTPS and redirects HTTP. The automated test its spec asks for:
 // with the generated CA as the only trust root HTTPS works, the body is exactly "Hello SRE!" with a
 // text/plain content type; a client without the CA is refused; HTTP redirects.
 import assert from 'node:assert/strict';
@@ -52,7 +52,7 @@ function get(url: string, ca?: Buffer, servername = 'localhost'): Promise<Answer
   });
 }
 
-describe('seed 003: HTTPS with a local CA', () => {
+describe('HTTPS with a local CA: HTTPS with a local CA', () => {
   let certs: string;
   let proxy: RunningProcess;
   let httpPort: number;
@@ -148,7 +148,7 @@ describe('seed 003: HTTPS with a local CA', () => {
   });
 });
 
-describe('seed 003: the file and its overrides', () => {
+describe('HTTPS with a local CA: the file and its overrides', () => {
   it('without certificate files, says how to make them and exits 1', async () => {
     const [port, tlsPort] = [await freePort(), await freePort()];
     const failed = await run(

@@ -1,4 +1,4 @@
-// Seed 004, the load balancer: its config format on the real proxy bin, with the seed's `be` (the test
+// The load-balancer format: its config format on the real proxy bin, with its spec's `be` (the test
 // backend: one process listening on every target address of the config). Host routing, random spread,
 // round-robin, passive ejection and active health checks, and per-service and per-target metrics.
 import assert from 'node:assert/strict';
@@ -26,7 +26,7 @@ const get = async (url: string, host = HOST) => {
   return { status: response.statusCode, body: await response.body.text() };
 };
 
-describe('seed 004: the load-balancer config, with its test backend', () => {
+describe('the load-balancer format: the load-balancer config, with its test backend', () => {
   let directory: string;
   let configFile: string;
   let backend: RunningProcess;
@@ -105,7 +105,7 @@ describe('seed 004: the load-balancer config, with its test backend', () => {
   });
 });
 
-describe('seed 004: balancing strategies and target health', () => {
+describe('the load-balancer format: balancing strategies and target health', () => {
   let directory: string;
   let backend: RunningProcess;
   let up: string[];

@@ -1,4 +1,4 @@
-// Seed 000, the ingress sidecar: its YAML as written, on the real proxy bin, in front of a real upstream
+// The sidecar format: its YAML as written, on the real proxy bin, in front of a real upstream
 // process: glob and method matching, retries on 5xx, the timeout, the circuit breaker, the rate limit,
 // trace propagation, and metrics on the configured path and port.
 import assert from 'node:assert/strict';
@@ -18,7 +18,7 @@ import {
 const run = promisify(execFile);
 const root = new URL('../../../', import.meta.url).pathname;
 
-describe('seed 000: the ingress sidecar YAML', () => {
+describe('the sidecar format: the ingress sidecar YAML', () => {
   let upstream: Upstream;
   let proxy: RunningProxy;
 
@@ -182,13 +182,13 @@ paths:
   });
 });
 
-describe('seed 000: the shipped files', () => {
-  it('examples/sidecar.yaml (the seed file, verbatim) and the Kubernetes sidecar config pass --check', async () => {
+describe('the sidecar format: the shipped files', () => {
+  it('examples/sidecar.yaml (the example file, verbatim) and the Kubernetes sidecar config pass --check', async () => {
     for (const file of ['examples/sidecar.yaml', 'deploy/k8s/base/proxy-sidecar.yaml']) {
       const { stdout } = await run(process.execPath, [PROXY_BIN, '--check', '--config', root + file], {
         env: { ...process.env, OTEL_SDK_DISABLED: 'true' },
       });
-      assert.match(stdout, /ok, the ingress sidecar format \(seed 000\) \(1 route\)/);
+      assert.match(stdout, /ok, the sidecar format \(1 route\)/);
     }
   });
 

@@ -1,4 +1,4 @@
-// Seed 002, rgate: `rgate --port … --config …` with the seed's config verbatim, against a real Docker
+// The rgate format: `rgate --port … --config …` with its spec's config verbatim, against a real Docker
 // Engine API (Podman's): containers picked by label, followed as they start and stop, default_response,
 // 503, /stats, and requests forwarded unchanged.
 import assert from 'node:assert/strict';
@@ -44,7 +44,7 @@ async function startRgate(config: string, dockerHost: string): Promise<Rgate> {
   return { process, url: `http://127.0.0.1:${line.port}`, adminUrl: `http://127.0.0.1:${line.metrics_port}` };
 }
 
-describe('seed 002: rgate on a real Docker Engine API (podman)', () => {
+describe('the rgate format: rgate on a real Docker Engine API (podman)', () => {
   let api: DockerApi | undefined;
   let rgate: Rgate | undefined;
   /** Every status rgate answered (but /stats), to compare with what /stats says. */
@@ -198,7 +198,7 @@ describe('seed 002: rgate on a real Docker Engine API (podman)', () => {
     }
   });
 
-  it('GET /stats: everything received so far, in exactly the shape the challenge shows', async (t) => {
+  it('GET /stats: everything received so far, in exactly the shape its spec shows', async (t) => {
     if (!requirePodman(t) || !rgate) return;
     const response = await fetch(`${rgate.url}/stats`);
     assert.equal(response.status, 200);
