@@ -14,9 +14,9 @@ import { probesFileSchema } from './config/schema.ts';
 import { Monitor } from './monitor.ts';
 import { runOnce } from './once.ts';
 import { recordConfigured } from './reporters/metrics.ts';
-import { probesRoute } from './reporters/probes-route.ts';
 import { routeCronWarnings } from './scheduler/cron-warnings.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
+import { StatusPage } from './status/status-page.ts';
 
 const EXIT_CONFIG = 2;
 
@@ -36,7 +36,7 @@ export async function main(argv?: string[]): Promise<void> {
       },
       'metrics-port': {
         type: 'string',
-        description: 'port of /metrics, /probes, /healthz, /readyz',
+        description: 'port of the status page (/), /metrics, /probes, /healthz, /readyz',
         env: 'PROBER_METRICS_PORT',
         default: '9103',
         valueName: 'PORT',
@@ -49,6 +49,7 @@ export async function main(argv?: string[]): Promise<void> {
     footer: [
       'Environment:',
       '  PROBER_LOCATION   where this prober runs, on probe_info and every log line (default local)',
+      '  GRAFANA_URL       Grafana base URL: the status page links failing runs to Explore (Tempo, Loki)',
       '  TARGET_URL, SERVER_URL, ...   substituted in the probes file as $' + '{VAR:-default}',
       '  LOG_FORMAT=pretty, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT   as for every service',
       '',
@@ -78,7 +79,8 @@ async function serve(options: { file: string; location: string; metricsPort: num
   const { file, location, logger } = options;
   routeCronWarnings(logger);
   const lifecycle = createLifecycle({ logger });
-  const monitor = new Monitor({ logger, location });
+  const status = new StatusPage({ logger, location, grafanaUrl: process.env.GRAFANA_URL });
+  const monitor = new Monitor({ logger, location, onResult: status.record });
   const scheduler = new Scheduler(monitor.createHandler, monitor.clock);
   let watched: Awaited<ReturnType<typeof watchConfig<typeof probesFileSchema>>>;
   try {
@@ -88,6 +90,7 @@ async function serve(options: { file: string; location: string; metricsPort: num
       logger,
       apply: (next) => {
         const definitions = toDefinitions(next);
+        status.configure(next.history, definitions);
         const summary = scheduler.apply(definitions);
         recordConfigured(definitions);
         logger.info({ config_file: file, ...summary }, 'config applied');
@@ -104,11 +107,13 @@ async function serve(options: { file: string; location: string; metricsPort: num
   const admin = await startAdminServer({
     port: options.metricsPort,
     logger,
-    routes: { '/probes': probesRoute(() => monitor.contexts.values(), location) },
+    // The status page (/), /probes with history, /events and /badges/*.
+    routes: status.routes(() => monitor.contexts.values()),
     isReady: () => !lifecycle.stopping,
   });
   lifecycle.onShutdown('config watcher', () => watched.close());
   lifecycle.onShutdown('scheduler', (deadline) => scheduler.stopAll(deadline));
+  lifecycle.onShutdown('status page', () => status.close());
   lifecycle.onShutdown('admin server', () => admin.close());
   const jobs = scheduler.jobs;
   logger.info(
