@@ -63,8 +63,8 @@ export interface ChaosAction {
 export class ProbeHistory {
   readonly fingerprint: string;
   readonly runs: RunRecord[] = [];
-  /** Insertion order is time order: the oldest minute is first. */
-  readonly minutes = new Map<number, MinuteCount>();
+  /** Oldest first; an array, so that a window is a short walk back from the end. */
+  readonly minutes: MinuteCount[] = [];
 
   constructor(fingerprint: string) {
     this.fingerprint = fingerprint;
@@ -74,32 +74,47 @@ export class ProbeHistory {
     this.runs.push(run);
     if (this.runs.length > LIMITS.recentRunsPerProbe)
       this.runs.splice(0, this.runs.length - LIMITS.recentRunsPerProbe);
-    const minute = Math.floor(run.at / MINUTE_MS) * MINUTE_MS;
-    let count = this.minutes.get(minute);
-    if (!count) {
+    this.#count(Math.floor(run.at / MINUTE_MS) * MINUTE_MS, run.ok);
+    this.prune(run.at);
+  }
+
+  #count(minute: number, ok: boolean): void {
+    // Runs finish in about time order; a late one walks back a little.
+    let index = this.minutes.length - 1;
+    while (index >= 0 && (this.minutes[index] as MinuteCount).minute > minute) index--;
+    let count = this.minutes[index];
+    if (count?.minute !== minute) {
       count = { minute, runs: 0, ok: 0 };
-      this.minutes.set(minute, count);
+      this.minutes.splice(index + 1, 0, count);
     }
     count.runs++;
-    if (run.ok) count.ok++;
-    this.prune(run.at);
+    if (ok) count.ok++;
   }
 
   /** Drops minutes older than 24 h before `now`, and any beyond the count bound. */
   prune(now: number): void {
-    for (const minute of this.minutes.keys()) {
-      if (minute > now - DAY_MS - MINUTE_MS && this.minutes.size <= LIMITS.minutesPerProbe + 1) break;
-      this.minutes.delete(minute);
-    }
+    let drop = Math.max(0, this.minutes.length - (LIMITS.minutesPerProbe + 1));
+    while (
+      drop < this.minutes.length &&
+      (this.minutes[drop] as MinuteCount).minute <= now - DAY_MS - MINUTE_MS
+    )
+      drop++;
+    if (drop > 0) this.minutes.splice(0, drop);
+  }
+
+  /** The minutes since `now - windowMs` (whole minutes), oldest first. */
+  minutesSince(now: number, windowMs: number): MinuteCount[] {
+    const from = Math.floor((now - windowMs) / MINUTE_MS) * MINUTE_MS;
+    let index = this.minutes.length;
+    while (index > 0 && (this.minutes[index - 1] as MinuteCount).minute >= from) index--;
+    return this.minutes.slice(index).filter((count) => count.minute <= now);
   }
 
   /** Share of successful runs since `now - windowMs` (whole minutes); null when nothing ran. */
   uptime(now: number, windowMs: number): number | null {
-    const from = Math.floor((now - windowMs) / MINUTE_MS) * MINUTE_MS;
     let runs = 0;
     let ok = 0;
-    for (const count of this.minutes.values()) {
-      if (count.minute < from || count.minute > now) continue;
+    for (const count of this.minutesSince(now, windowMs)) {
       runs += count.runs;
       ok += count.ok;
     }

@@ -28,7 +28,7 @@ export interface ProbeHistoryView {
   latency_p50_ms: number | null;
   latency_p95_ms: number | null;
   /** Oldest first, at most STRIP_RUNS; `at` as epoch ms. */
-  recent: RunRecord[];
+  recent: Omit<RunRecord, 'error'>[];
   /** The last 60 minutes that had runs, oldest first. */
   minutes: { minute: number; runs: number; ok: number }[];
 }
@@ -51,8 +51,9 @@ export function historyView(history: ProbeHistory | undefined, now: number): Pro
     uptime_24h: round(history.uptime(now, DAY_MS)),
     latency_p50_ms: percentile(durations, 0.5),
     latency_p95_ms: percentile(durations, 0.95),
-    recent: history.runs.slice(-STRIP_RUNS),
-    minutes: [...history.minutes.values()].filter((count) => count.minute >= now - HOUR_MS),
+    // The strip shows time, result, status and latency; the error text is in last_result and the incidents.
+    recent: history.runs.slice(-STRIP_RUNS).map(({ error: _error, ...run }) => run),
+    minutes: history.minutesSince(now, HOUR_MS),
   };
 }
 

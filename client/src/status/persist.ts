@@ -79,7 +79,7 @@ export function serializeHistory(store: HistoryStore, now: number): string {
     probes[name] = {
       fingerprint: history.fingerprint,
       runs: history.runs,
-      minutes: [...history.minutes.values()],
+      minutes: history.minutes,
     };
   }
   return `${JSON.stringify({
@@ -132,9 +132,8 @@ export function loadHistory(store: HistoryStore, file: string, now: number): boo
   for (const [name, saved] of Object.entries(parsed.data.probes)) {
     const history = new ProbeHistory(saved.fingerprint);
     history.runs.push(...saved.runs.filter((run) => run.at >= since).sort((a, b) => a.at - b.at));
-    for (const count of [...saved.minutes].sort((a, b) => a.minute - b.minute)) {
-      if (count.minute >= since - 60_000) history.minutes.set(count.minute, { ...count });
-    }
+    const minutes = saved.minutes.filter((count) => count.minute >= since - 60_000);
+    history.minutes.push(...minutes.sort((a, b) => a.minute - b.minute));
     store.probes.set(name, history);
   }
   store.incidents.push(...parsed.data.incidents.filter((entry) => entry.at >= since));

@@ -29,7 +29,7 @@ describe('status history', () => {
     const now = T0 + 30 * 60 * MINUTE;
     const history = store.probes.get('alpha');
     assert.ok(history);
-    assert.ok(history.minutes.size <= LIMITS.minutesPerProbe + 1, `${history.minutes.size} minutes kept`);
+    assert.ok(history.minutes.length <= LIMITS.minutesPerProbe + 1, `${history.minutes.length} minutes kept`);
     assert.equal(history.uptime(now, 60 * MINUTE), 1);
     assert.equal(history.uptime(now, 24 * 60 * MINUTE), 1);
     // Of the failing first 6 h, only the minute at the 24 h edge is left.
