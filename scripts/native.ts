@@ -216,6 +216,7 @@ async function main(): Promise<void> {
         `  Server   ${url(flaky.port, '/status')}   (curl -X POST ${url(flaky.port, '/flaky')} toggles chaos)`,
         `  Proxy    ${url(proxy.port, '/status')}`,
         `  Prober   ${url(prober.metricsPort, '/probes')}`,
+        `  Status   ${url(prober.metricsPort, '/')}   (the prober's live status page)`,
         `  Metrics  ${url(flaky.metricsPort, '/metrics')}  ${url(proxy.metricsPort, '/metrics')}  ${url(prober.metricsPort, '/metrics')}`,
         '',
         '  Prometheus on this host: prometheus --config.file=prometheus/prometheus.yml, with the targets',
