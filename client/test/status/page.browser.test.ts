@@ -29,10 +29,11 @@ export const CHROMIUM_ARGS = [
 const missing = !existsSync(CHROMIUM);
 const skip =
   missing && process.env.CI !== 'true' ? `${CHROMIUM} not installed (bash .ci/run installs it)` : false;
-const WAIT = { timeout: 15_000 };
+// Generous: the host may be loaded; every wait still ends.
+const WAIT = { timeout: 30_000 };
 const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
 
-describe('status page in Chromium', { skip, timeout: 120_000 }, () => {
+describe('status page in Chromium', { skip, timeout: 240_000 }, () => {
   let fixture: Fixture;
   let prober: Started;
   let browser: Browser;
