@@ -41,6 +41,10 @@ describe('status page in Chromium', { skip, timeout: 240_000 }, () => {
   let switchStatus = 200;
 
   before(async () => {
+    if (missing)
+      throw new Error(
+        `CI=true and ${CHROMIUM} is missing: bash .ci/run installs it (apt-get install chromium)`,
+      );
     fixture = await startFixture({
       '/ok': text('fine'),
       '/switch': (_request, response) => {
