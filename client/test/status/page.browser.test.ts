@@ -31,6 +31,8 @@ const skip =
   missing && process.env.CI !== 'true' ? `${CHROMIUM} not installed (bash .ci/run installs it)` : false;
 // Generous: the host may be loaded; every wait still ends.
 const WAIT = { timeout: 30_000 };
+// Polling by interval: requestAnimationFrame can stall in a headless page that is not in front.
+const UNTIL = { ...WAIT, polling: 100 };
 const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
 
 describe('status page in Chromium', { skip, timeout: 240_000 }, () => {
@@ -101,7 +103,7 @@ history: { file: ${join(dir, 'history.json')} }
   /** page.waitForFunction, telling what the page showed when it times out. */
   async function until<A>(page: Page, predicate: (arg: A) => unknown, arg: A): Promise<void> {
     try {
-      await page.waitForFunction(predicate as (arg: unknown) => unknown, arg, WAIT);
+      await page.waitForFunction(predicate as (arg: unknown) => unknown, arg, UNTIL);
     } catch (error) {
       const shown = await page.evaluate(() => ({
         connection: document.getElementById('connection')?.textContent,

@@ -159,13 +159,16 @@ function updateCard(refs, probe) {
   refs.root.dataset.state = state.status;
   refs.state.className = `state state-${state.status}`;
   refs.state.textContent = state.status;
-  refs.since.textContent = state.since ? `for ${formatAge(ageMs(state.since))}` : 'no result yet';
+  // Unknown with results: fewer failures in a row than failureThreshold since the start.
+  const undecided = probe.last_result ? 'since the start' : 'no result yet';
+  refs.since.textContent = state.since ? `for ${formatAge(ageMs(state.since))}` : undecided;
   refs.since.dataset.since = state.since ?? '';
   refs.target.textContent = `${probe.method ?? 'GET'} ${probe.url ?? ''} · ${probe.schedule}`;
 
   const result = probe.last_result;
   if (!result) {
     refs.lastResult.textContent = 'not run yet';
+    refs.lastResult.className = '';
   } else {
     const status = result.status_code === null ? 'no response' : String(result.status_code);
     const outcome = result.success ? `passed, ${status}` : `failed: ${result.error ?? result.error_type}`;
