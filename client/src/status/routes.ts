@@ -43,6 +43,9 @@ export function statusRoutes(source: StatusSource): StatusRoutes {
     routes: {
       '/': staticFile('index.html', 'text/html; charset=utf-8'),
       '/status/app.js': staticFile('app.js', 'text/javascript; charset=utf-8'),
+      '/status/card.js': staticFile('card.js', 'text/javascript; charset=utf-8'),
+      '/status/common.js': staticFile('common.js', 'text/javascript; charset=utf-8'),
+      '/status/timeline.js': staticFile('timeline.js', 'text/javascript; charset=utf-8'),
       '/status/style.css': staticFile('style.css', 'text/css; charset=utf-8'),
       '/probes': (_request, response) => sendJson(response, 200, statusSnapshot(source)),
       '/events': events.handle,

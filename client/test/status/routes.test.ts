@@ -65,6 +65,9 @@ describe('status routes', () => {
     assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
     assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
     assert.match(await page.text(), /<script type="module" src="\/status\/app.js">/);
+    for (const module of ['card', 'common', 'timeline']) {
+      assert.equal((await fetch(`${base}/status/${module}.js`)).status, 200, module);
+    }
     const script = await fetch(`${base}/status/app.js`);
     assert.match(script.headers.get('content-type') ?? '', /^text\/javascript/);
     assert.equal((await fetch(`${base}/status/style.css`)).status, 200);
