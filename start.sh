@@ -42,6 +42,7 @@ print_urls() {
   Grafana      http://$host:${GRAFANA_HOST_PORT:-3000}   (anonymous viewer; admin password: \$GRAFANA_ADMIN_PASSWORD, default admin)
   Prometheus   http://$host:${PROMETHEUS_HOST_PORT:-9090}
   Prober       http://$host:${PROBER_HOST_PORT:-9103}/probes
+  Status page  http://$host:${PROBER_HOST_PORT:-9103}/   (the prober's live status page)
   Proxy        http://$host:${PROXY_HOST_PORT:-8000}/status
   Server       http://$host:${SERVER_HOST_PORT:-8080}/status   (POST /flaky toggles chaos; so does the prober, every 10 s)
 EOF

@@ -315,6 +315,7 @@ async function main(): Promise<void> {
         `  Server   ${url(flaky.port, '/status')}   (POST /flaky toggles chaos; so does the prober, every 10 s)`,
         `  Proxy    ${url(proxy.port, '/status')}`,
         `  Prober   ${url(prober.metricsPort, '/probes')}`,
+        `  Status   ${url(prober.metricsPort, '/')}   (the prober's live status page)`,
         `  Metrics  ${url(flaky.metricsPort, '/metrics')}  ${url(proxy.metricsPort, '/metrics')}  ${url(prober.metricsPort, '/metrics')}`,
         '',
         '  Prometheus on this host: prometheus --config.file=prometheus/prometheus.yml, with the targets',

@@ -28,7 +28,7 @@ export async function main(argv?: string[]): Promise<void> {
       },
       'metrics-port': {
         type: 'string',
-        description: 'port of /metrics, /probes, /healthz, /readyz',
+        description: 'port of the status page (/), /metrics, /probes, /healthz, /readyz',
         env: 'PROBER_METRICS_PORT',
         default: '9103',
         valueName: 'PORT',
@@ -49,6 +49,7 @@ export async function main(argv?: string[]): Promise<void> {
     footer: [
       'Environment:',
       '  PROBER_LOCATION   where this prober runs, on probe_info and every log line (default local)',
+      '  GRAFANA_URL       Grafana base URL: the status page links failing runs to Explore (Tempo, Loki)',
       '  TARGET_URL, SERVER_URL, ...   substituted in the probes file as $' + '{VAR:-default}',
       '  LOG_FORMAT=pretty, LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT   as for every service',
       '',
@@ -95,7 +96,7 @@ async function serve(options: {
     { probesFileSchema },
     { Monitor },
     { recordConfigured },
-    { probesRoute },
+    { StatusPage },
     { routeCronWarnings },
     { Scheduler },
   ] = await Promise.all([
@@ -104,13 +105,14 @@ async function serve(options: {
     import('./config/schema.ts'),
     import('./monitor.ts'),
     import('./reporters/metrics.ts'),
-    import('./reporters/probes-route.ts'),
+    import('./status/status-page.ts'),
     import('./scheduler/cron-warnings.ts'),
     import('./scheduler/scheduler.ts'),
   ]);
   routeCronWarnings(logger);
   const lifecycle = createLifecycle({ logger, drainTimeoutMs: options.drainTimeoutMs });
-  const monitor = new Monitor({ logger, location });
+  const status = new StatusPage({ logger, location, grafanaUrl: process.env.GRAFANA_URL });
+  const monitor = new Monitor({ logger, location, onResult: status.record });
   const scheduler = new Scheduler(monitor.createHandler, monitor.clock);
   let watched: Awaited<ReturnType<typeof watchConfig<typeof probesFileSchema>>>;
   try {
@@ -122,6 +124,7 @@ async function serve(options: {
       logger,
       apply: (next) => {
         const definitions = toDefinitions(next);
+        status.configure(next.history, definitions);
         const summary = scheduler.apply(definitions);
         recordConfigured(definitions);
         logger.info({ config_file: file, ...summary }, 'config applied');
@@ -139,11 +142,13 @@ async function serve(options: {
     port: options.metricsPort,
     ...(options.metricsHost ? { host: options.metricsHost } : {}),
     logger,
-    routes: { '/probes': probesRoute(() => monitor.contexts.values(), location) },
+    // The status page (/), /probes with history, /events and /badges/*.
+    routes: status.routes(() => monitor.contexts.values()),
     isReady: () => !lifecycle.stopping,
   });
   lifecycle.onShutdown('config watcher', () => watched.close());
   lifecycle.onShutdown('scheduler', (deadline) => scheduler.stopAll(deadline));
+  lifecycle.onShutdown('status page', () => status.close());
   lifecycle.onShutdown('admin server', (deadline) => admin.close(deadline));
   const jobs = scheduler.jobs;
   logger.info(

@@ -12,7 +12,7 @@ import {
   recordSkipped,
   registerDefinition,
 } from './reporters/metrics.ts';
-import { StateTracker } from './reporters/state.ts';
+import { StateTracker, type Transition } from './reporters/state.ts';
 import { RecentWindow } from './reporters/window.ts';
 import { type Connector, createConnector } from './runner/http.ts';
 import { runDefinition } from './runner/run.ts';
@@ -53,6 +53,7 @@ export class ProbeContext implements JobHandler {
         if (transition && this.definition.kind === 'probe') {
           logTransition(logger, this.definition, transition, this.state, location);
         }
+        this.#monitor.onResult?.(this.definition, result, transition);
       },
     }).catch((error: unknown) => {
       // Failures of the target are results; this is a bug in the prober, and must not pass silently.
@@ -86,6 +87,8 @@ export interface MonitorOptions {
   clock?: Clock;
   /** --once reports to logs only. */
   recordsMetrics?: boolean;
+  /** Called after each run is reported (the status page's history). */
+  onResult?: (definition: Definition, result: RunResult, transition: Transition | undefined) => void;
 }
 
 export class Monitor {
@@ -93,6 +96,7 @@ export class Monitor {
   readonly location: string;
   readonly clock: Clock;
   readonly recordsMetrics: boolean;
+  readonly onResult: MonitorOptions['onResult'];
   /** The current context of each name (a replaced one is dropped when its successor is created). */
   readonly contexts = new Map<string, ProbeContext>();
 
@@ -101,6 +105,7 @@ export class Monitor {
     this.location = options.location;
     this.clock = options.clock ?? systemClock;
     this.recordsMetrics = options.recordsMetrics ?? true;
+    this.onResult = options.onResult;
   }
 
   /** The scheduler's HandlerFactory. */

@@ -11,7 +11,10 @@ export interface AdminServerOptions {
   port: number;
   host?: string;
   logger: Logger;
-  /** Extra read-only routes a service adds (the prober's /probes, the proxy's /config). */
+  /**
+   * Extra read-only routes a service adds (the prober's /probes, the proxy's /config). A key ending in
+   * "/*" matches every path under it (the prober's /badges/*).
+   */
   routes?: Record<string, AdminHandler>;
   /** Readiness beyond "the process is up": config loaded, listeners bound. */
   isReady?: () => boolean;
@@ -36,6 +39,13 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(text);
 }
 
+function prefixRoute(routes: Record<string, AdminHandler>, path: string): AdminHandler | undefined {
+  for (const [key, handler] of Object.entries(routes)) {
+    if (key.endsWith('/*') && path.startsWith(key.slice(0, -1))) return handler;
+  }
+  return undefined;
+}
+
 /**
  * The admin listener, on its own port so that scrapes and health checks never queue behind
  * (or get counted with) user traffic: /metrics, /healthz, /readyz and the service's own routes.
@@ -56,7 +66,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   };
   const server = createServer(async (request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
-    const handler = routes[path];
+    const handler = routes[path] ?? prefixRoute(routes, path);
     if (!handler)
       return sendJson(response, 404, { error: `no admin route ${path}`, routes: Object.keys(routes) });
     if (request.method !== 'GET' && request.method !== 'HEAD') {

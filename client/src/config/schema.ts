@@ -214,6 +214,18 @@ export const actionSchema = z
     }
   });
 
+const historySchema = z
+  .strictObject({
+    file: configPath()
+      .optional()
+      .meta({ description: 'Keeps the status page history across restarts (24 h), relative to this file.' }),
+    saveEvery: duration()
+      .refine((ms) => ms >= 1000, 'must be at least 1s')
+      .prefault('30s')
+      .meta({ description: 'How often the history file is written (and at shutdown); default 30s.' }),
+  })
+  .meta({ description: 'The status page history (GET / on the metrics port). Read at startup.' });
+
 export const probesFileSchema = z
   .strictObject({
     server: httpUrl.optional().meta({
@@ -221,6 +233,7 @@ export const probesFileSchema = z
     }),
     probes: z.array(probeSchema).default([]),
     actions: z.array(actionSchema).default([]),
+    history: historySchema.optional(),
   })
   .superRefine((file, context) => {
     const seen = new Set<string>();
