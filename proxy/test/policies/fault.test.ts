@@ -56,7 +56,7 @@ describe('fault rules', () => {
       [{ abort: { percent: 10, status: 99 } }, 'abort.status'],
       [{ delay: { duration: 'soon' } }, 'delay.duration'],
       [{ delay: { duration: { min: '300ms', max: '100ms' } } }, 'delay.duration.max'],
-      [{ header: 'bad header' , abort: { status: 503 } }, 'header'],
+      [{ header: 'bad header', abort: { status: 503 } }, 'header'],
       [{ abort: { status: 503 }, colour: 'red' }, 'colour'],
       [{}, 'abort'],
       [{ abort: { status: 503 }, expires_in: 'later' }, 'expires_in'],
@@ -176,7 +176,8 @@ describe('fault overlay', () => {
     const view = overlay.view('api');
     assert.equal(view?.source, 'admin');
     assert.equal(view?.expiresAt, Date.parse('2026-01-01T00:01:00Z'));
-    assert.deepEqual((applied.at(-1)?.routes[0]?.policies as { fault: unknown }).fault, rules);
+    const routes = (applied.at(-1) as ProxyConfig).routes;
+    assert.deepEqual((routes[0]?.policies as { fault?: unknown } | undefined)?.fault, rules);
 
     clock.advance(59_999);
     assert.equal(overlay.view('api')?.source, 'admin');

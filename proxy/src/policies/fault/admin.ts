@@ -2,8 +2,8 @@
 // route's fault at run time. PUT validates with the file's schema; a refusal names the field.
 import type { IncomingMessage } from 'node:http';
 import { type AdminRoute, bearerChecker, type Logger, sendJson } from '@sre-stack/runtime';
-import type { ProxyConfig } from '../../config/schema.ts';
 import { systemClock } from '../../clock.ts';
+import type { ProxyConfig } from '../../config/schema.ts';
 import { FaultOverlay, type FaultView } from './overlay.ts';
 import { describeFault, parseAdminFault } from './rules.ts';
 

@@ -113,5 +113,3 @@ function abortOutcome(exchange: Exchange, status: number, route: string): Respon
     },
   };
 }
-
-

@@ -3,7 +3,7 @@
 // gets a reload; a file reload keeps the overlay. Expiry timers run here, in the process that owns
 // reloads, on an injected clock.
 import type { Clock } from '../../clock.ts';
-import type { ProxyConfig } from '../../config/schema.ts';
+import type { ProxyConfig, RouteConfig } from '../../config/schema.ts';
 import { routeName } from '../../route/compile.ts';
 import type { FaultRules } from './rules.ts';
 
@@ -70,7 +70,7 @@ export class FaultOverlay {
     if (index < 0) return undefined;
     const admin = this.faults.get(route);
     if (admin) return { route, fault: admin.rules, source: 'admin', expiresAt: admin.expiresAt };
-    const fromFile = (config.routes[index]?.policies as { fault?: FaultRules }).fault;
+    const fromFile = ((config.routes[index] as RouteConfig).policies as { fault?: FaultRules }).fault;
     return { route, fault: fromFile ?? null, source: fromFile ? 'file' : null, expiresAt: undefined };
   }
 

@@ -94,14 +94,10 @@ function toRules(fault: FaultInput): FaultRules {
 }
 
 /** `routes[].policies.fault` in the config file. */
-export const faultSchema = z
-  .strictObject(shape)
-  .superRefine(needsAKind)
-  .transform(toRules)
-  .meta({
-    description:
-      'Fault injection: abort or delay a share of requests (optionally only those carrying a header). Aborts and delays act on each try, where the upstream would answer: retries and timeouts apply to them; circuit breakers and health never count them against a target.',
-  });
+export const faultSchema = z.strictObject(shape).superRefine(needsAKind).transform(toRules).meta({
+  description:
+    'Fault injection: abort or delay a share of requests (optionally only those carrying a header). Aborts and delays act on each try, where the upstream would answer: retries and timeouts apply to them; circuit breakers and health never count them against a target.',
+});
 
 /** The body of PUT /faults/{route}: the same fields, and how long the fault lasts. */
 const adminSchema = z
@@ -142,9 +138,7 @@ export function describeFault(rules: FaultRules): Record<string, unknown> {
     document.delay = {
       percent: share,
       duration:
-        minMs === maxMs
-          ? formatDuration(minMs)
-          : { min: formatDuration(minMs), max: formatDuration(maxMs) },
+        minMs === maxMs ? formatDuration(minMs) : { min: formatDuration(minMs), max: formatDuration(maxMs) },
     };
   }
   if (rules.header !== undefined) document.header = rules.header;
@@ -155,11 +149,7 @@ const happens = (share: number, random: () => number) =>
   share >= 100 || (share > 0 && random() * 100 < share);
 
 /** What to do with one try: delay, abort, both (delay first, as Envoy does) or nothing. */
-export function decide(
-  rules: FaultRules,
-  headers: IncomingHttpHeaders,
-  random: () => number,
-): FaultDecision {
+export function decide(rules: FaultRules, headers: IncomingHttpHeaders, random: () => number): FaultDecision {
   if (rules.header !== undefined && headers[rules.header] === undefined) return NO_FAULT;
   const { delay, abort } = rules;
   let delayMs = 0;
