@@ -21,10 +21,15 @@ import { Scheduler } from './scheduler/scheduler.ts';
 const EXIT_CONFIG = 2;
 
 export async function main(argv?: string[]): Promise<void> {
+  const args = argv ?? process.argv.slice(2);
+  if (args[0] === 'experiment') {
+    const { experimentCommand } = await import('./experiment/cli.ts');
+    process.exit(await experimentCommand(args.slice(1)));
+  }
   const options = cli({
     name: 'prober',
     summary: 'scheduled synthetic HTTP checks and chaos actions, reported as logs, metrics and traces',
-    usage: 'prober [--config FILE] [--metrics-port PORT] [--once]',
+    usage: 'prober [--config FILE] [--metrics-port PORT] [--once]\n       prober experiment FILE [--journal FILE] [--probes FILE]   (see prober experiment --help)',
     options: {
       config: {
         type: 'string',
