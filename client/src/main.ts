@@ -11,6 +11,7 @@ import {
 } from '@sre-stack/runtime';
 import { toDefinitions } from './config/definitions.ts';
 import { probesFileSchema } from './config/schema.ts';
+import { ExperimentScheduler } from './experiment/schedule.ts';
 import { Monitor } from './monitor.ts';
 import { runOnce } from './once.ts';
 import { recordConfigured } from './reporters/metrics.ts';
@@ -85,13 +86,16 @@ async function serve(options: { file: string; location: string; metricsPort: num
   const lifecycle = createLifecycle({ logger });
   const monitor = new Monitor({ logger, location });
   const scheduler = new Scheduler(monitor.createHandler, monitor.clock);
+  const experiments = new ExperimentScheduler({ logger, location });
   let watched: Awaited<ReturnType<typeof watchConfig<typeof probesFileSchema>>>;
   try {
     watched = await watchConfig({
       file,
       schema: probesFileSchema,
       logger,
-      apply: (next) => {
+      apply: async (next) => {
+        // Experiment files first: a bad one refuses the whole config.
+        await experiments.apply(next.experiments);
         const definitions = toDefinitions(next);
         const summary = scheduler.apply(definitions);
         recordConfigured(definitions);
@@ -113,6 +117,7 @@ async function serve(options: { file: string; location: string; metricsPort: num
     isReady: () => !lifecycle.stopping,
   });
   lifecycle.onShutdown('config watcher', () => watched.close());
+  lifecycle.onShutdown('experiments (their rollbacks)', () => experiments.stop());
   lifecycle.onShutdown('scheduler', (deadline) => scheduler.stopAll(deadline));
   lifecycle.onShutdown('admin server', () => admin.close());
   const jobs = scheduler.jobs;

@@ -214,6 +214,22 @@ export const actionSchema = z
     }
   });
 
+const experimentEntry = z
+  .strictObject({
+    file: configPath()
+      .refine((file) => existsSync(file), 'file not found')
+      .meta({ description: 'An experiment file (see `prober experiment`), relative to this file.' }),
+    schedule: z.string().meta({ description: 'Cron expression; 6 fields = seconds first.' }),
+    timeZone: z.string().optional().meta({ description: 'IANA time zone for schedule; default the host zone.' }),
+    probes: configPath()
+      .optional()
+      .meta({ description: 'Probes file for `probe: NAME` in the experiment, relative to this file.' }),
+  })
+  .superRefine((entry, context) => {
+    const problem = cronProblem(entry.schedule, entry.timeZone);
+    if (problem) context.addIssue({ code: 'custom', path: ['schedule'], message: problem });
+  });
+
 export const probesFileSchema = z
   .strictObject({
     server: httpUrl.optional().meta({
@@ -221,6 +237,9 @@ export const probesFileSchema = z
     }),
     probes: z.array(probeSchema).default([]),
     actions: z.array(actionSchema).default([]),
+    experiments: z.array(experimentEntry).default([]).meta({
+      description: 'Chaos experiments run on a cron schedule, one at a time. Default none.',
+    }),
   })
   .superRefine((file, context) => {
     const seen = new Set<string>();
