@@ -227,6 +227,19 @@ async function run(experiment: Experiment, options: RunExperimentOptions, span: 
   await annotation?.close(title, faultEnd, verdict);
   for (const line of verdictLines(title, verdict, reason, journal.exit_code)) print(line);
   logger.info({ experiment: title, verdict, reason, exit_code: journal.exit_code }, `experiment ${verdict}`);
-  if (options.journalFile) await writeFile(options.journalFile, `${JSON.stringify(journal, null, 2)}\n`);
+  if (options.journalFile)
+    await writeFile(options.journalFile, `${JSON.stringify(snakeKeys(journal), null, 2)}\n`);
   return journal;
+}
+
+/** The journal is snake_case throughout, like the experiment file. */
+function snakeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [
+      key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`),
+      snakeKeys(item),
+    ]),
+  );
 }
