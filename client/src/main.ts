@@ -30,7 +30,8 @@ export async function main(argv?: string[]): Promise<void> {
   const options = cli({
     name: 'prober',
     summary: 'scheduled synthetic HTTP checks and chaos actions, reported as logs, metrics and traces',
-    usage: 'prober [--config FILE] [--metrics-port PORT] [--once]\n       prober experiment FILE [--journal FILE] [--probes FILE]   (see prober experiment --help)',
+    usage:
+      'prober [--config FILE] [--metrics-port PORT] [--once]\n       prober experiment FILE [--journal FILE] [--probes FILE]   (see prober experiment --help)',
     options: {
       config: {
         type: 'string',

@@ -220,7 +220,10 @@ const experimentEntry = z
       .refine((file) => existsSync(file), 'file not found')
       .meta({ description: 'An experiment file (see `prober experiment`), relative to this file.' }),
     schedule: z.string().meta({ description: 'Cron expression; 6 fields = seconds first.' }),
-    timeZone: z.string().optional().meta({ description: 'IANA time zone for schedule; default the host zone.' }),
+    timeZone: z
+      .string()
+      .optional()
+      .meta({ description: 'IANA time zone for schedule; default the host zone.' }),
     probes: configPath()
       .optional()
       .meta({ description: 'Probes file for `probe: NAME` in the experiment, relative to this file.' }),

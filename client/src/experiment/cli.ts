@@ -36,7 +36,11 @@ export async function experimentCommand(argv: string[]): Promise<number> {
   try {
     ({ values, positionals } = parseArgs({
       args: argv,
-      options: { journal: { type: 'string' }, probes: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        journal: { type: 'string' },
+        probes: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
       strict: true,
     }));
@@ -68,7 +72,9 @@ export async function experimentCommand(argv: string[]): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (signals === 1) {
-      process.stdout.write(`\n${signal}: stopping the method; the rollbacks run now (Ctrl-C again to leave them)\n`);
+      process.stdout.write(
+        `\n${signal}: stopping the method; the rollbacks run now (Ctrl-C again to leave them)\n`,
+      );
       controller.abort();
     } else {
       process.stderr.write(`${signal} again: exiting without finishing the rollbacks\n`);

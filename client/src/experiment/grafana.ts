@@ -56,7 +56,10 @@ export class FaultWindowAnnotation {
       });
       const text = await response.body.text();
       if (response.statusCode >= 300) {
-        this.logger.warn({ status: response.statusCode, path }, `Grafana refused the annotation: ${text.slice(0, 200)}`);
+        this.logger.warn(
+          { status: response.statusCode, path },
+          `Grafana refused the annotation: ${text.slice(0, 200)}`,
+        );
         return undefined;
       }
       return JSON.parse(text) as unknown;

@@ -24,7 +24,11 @@ export async function loadExperiment(file: string, probesFile?: string): Promise
       if (probe.probe === undefined) return;
       const path = ['steady_state', 'probes', index, 'probe'];
       if (!probes)
-        context.addIssue({ code: 'custom', path, message: 'names a probe: give the probes file with --probes FILE' });
+        context.addIssue({
+          code: 'custom',
+          path,
+          message: 'names a probe: give the probes file with --probes FILE',
+        });
       else if (!probes.some((entry) => entry.name === probe.probe))
         context.addIssue({
           code: 'custom',

@@ -85,7 +85,9 @@ async function run(experiment: Experiment, options: RunExperimentOptions, span: 
     reason: '',
     interrupted: false,
     tolerance: {
-      ...(experiment.tolerance.successRatio !== undefined ? { success_ratio: experiment.tolerance.successRatio } : {}),
+      ...(experiment.tolerance.successRatio !== undefined
+        ? { success_ratio: experiment.tolerance.successRatio }
+        : {}),
       ...(experiment.tolerance.p95Ms !== undefined ? { p95_ms: experiment.tolerance.p95Ms } : {}),
       window_ms: config.steady_state.window,
     },
@@ -186,7 +188,10 @@ async function run(experiment: Experiment, options: RunExperimentOptions, span: 
   if (config.rollbacks.length === 0) print('   (none)');
   const faultEnd = clock.now();
   if (faultStart !== undefined)
-    journal.fault_window = { start: new Date(faultStart).toISOString(), end: new Date(faultEnd).toISOString() };
+    journal.fault_window = {
+      start: new Date(faultStart).toISOString(),
+      end: new Date(faultEnd).toISOString(),
+    };
 
   let after: CheckResult | undefined;
   const duringResult = during as CheckResult | undefined;

@@ -35,7 +35,8 @@ export class ExperimentScheduler {
   /** Loads every file first (throwing ConfigError on a bad one, changing nothing), then reschedules. */
   async apply(configs: readonly ScheduledExperimentConfig[]): Promise<void> {
     const loaded = [];
-    for (const config of configs) loaded.push({ config, experiment: await loadExperiment(config.file, config.probes) });
+    for (const config of configs)
+      loaded.push({ config, experiment: await loadExperiment(config.file, config.probes) });
     for (const entry of this.entries) entry.job.stop();
     this.entries = loaded.map(({ config, experiment }) => {
       const entry = { config, experiment } as Entry;
@@ -80,7 +81,7 @@ export class ExperimentScheduler {
     for (const entry of this.entries) entry.job.stop();
     const running = this.running;
     if (!running) return;
-    this.logger.warn({ experiment: running.title }, 'shutting down: running the experiment\'s rollbacks');
+    this.logger.warn({ experiment: running.title }, "shutting down: running the experiment's rollbacks");
     running.stop.abort();
     await running.done;
   }

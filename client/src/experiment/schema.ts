@@ -46,7 +46,9 @@ const steadyProbe = z
     timeout: duration()
       .refine((ms) => ms > 0, 'must be more than 0')
       .optional()
-      .meta({ description: `A run without a complete answer by then fails. Default ${DEFAULT_PROBE_TIMEOUT}.` }),
+      .meta({
+        description: `A run without a complete answer by then fails. Default ${DEFAULT_PROBE_TIMEOUT}.`,
+      }),
     expect: expectSchema.optional(),
   })
   .superRefine((probe, context) => {
@@ -67,12 +69,10 @@ const faultStep = z
     abort: z.strictObject({ percent, status: z.int().min(200).max(599) }).optional(),
     delay: z.strictObject({ percent, duration: faultDuration }).optional(),
     header: z.string().min(1).optional().meta({ description: 'Only requests carrying this header.' }),
-    expires_in: duration()
-      .optional()
-      .meta({
-        description:
-          'The proxy removes the fault after this long even if the rollbacks never run. Default: the experiment\'s planned length plus a minute.',
-      }),
+    expires_in: duration().optional().meta({
+      description:
+        "The proxy removes the fault after this long even if the rollbacks never run. Default: the experiment's planned length plus a minute.",
+    }),
     clear: z
       .literal(true)
       .optional()
@@ -80,7 +80,9 @@ const faultStep = z
     token: z
       .string()
       .optional()
-      .meta({ description: 'Bearer token for the admin API, e.g. "$' + '{PROXY_ADMIN_TOKEN:-}"; empty for none.' }),
+      .meta({
+        description: 'Bearer token for the admin API, e.g. "$' + '{PROXY_ADMIN_TOKEN:-}"; empty for none.',
+      }),
   })
   .superRefine((fault, context) => {
     const sets = fault.abort !== undefined || fault.delay !== undefined;
@@ -90,7 +92,11 @@ const faultStep = z
       context.addIssue({ code: 'custom', path: [], message: 'set abort, delay or both (or clear: true)' });
     const range = fault.delay?.duration;
     if (typeof range === 'object' && range.min > range.max)
-      context.addIssue({ code: 'custom', path: ['delay', 'duration', 'max'], message: 'max must not be less than min' });
+      context.addIssue({
+        code: 'custom',
+        path: ['delay', 'duration', 'max'],
+        message: 'max must not be less than min',
+      });
   });
 
 const requestStep = z.strictObject({
@@ -110,7 +116,9 @@ export const stepSchema = z
   .strictObject({
     request: requestStep.optional().meta({ description: 'Send one HTTP request (a control endpoint).' }),
     pause: duration().optional().meta({ description: 'Wait this long, e.g. "20s".' }),
-    fault: faultStep.optional().meta({ description: "Set (or clear) a fault on a proxy route through its admin API." }),
+    fault: faultStep
+      .optional()
+      .meta({ description: 'Set (or clear) a fault on a proxy route through its admin API.' }),
   })
   .superRefine((step, context) => {
     const kinds = (['request', 'pause', 'fault'] as const).filter((key) => step[key] !== undefined);
@@ -131,8 +139,12 @@ export const experimentSchema = z
         probes: z.array(steadyProbe).min(1, 'list at least one probe'),
         tolerance: z
           .strictObject({
-            success_ratio: ratio.optional().meta({ description: 'At least this share of runs succeed (0-1).' }),
-            p95: duration().optional().meta({ description: 'The 95th percentile of run durations is at most this.' }),
+            success_ratio: ratio
+              .optional()
+              .meta({ description: 'At least this share of runs succeed (0-1).' }),
+            p95: duration()
+              .optional()
+              .meta({ description: 'The 95th percentile of run durations is at most this.' }),
           })
           .refine((tolerance) => tolerance.success_ratio !== undefined || tolerance.p95 !== undefined, {
             message: 'set success_ratio, p95 or both',

@@ -99,16 +99,23 @@ export async function runStep(step: Step, options: StepOptions): Promise<StepRes
     timeoutMs: 10_000,
     accept: (status) => status === 200,
   });
-  return finish({ kind: 'fault', description: `fault on route ${fault.route}: ${describe(document)}`, ...outcome });
+  return finish({
+    kind: 'fault',
+    description: `fault on route ${fault.route}: ${describe(document)}`,
+    ...outcome,
+  });
 }
 
 function describe(document: Record<string, unknown>): string {
   const parts: string[] = [];
   const abort = document.abort as { percent: number; status: number } | undefined;
-  const delay = document.delay as { percent: number; duration: string | { min: string; max: string } } | undefined;
+  const delay = document.delay as
+    | { percent: number; duration: string | { min: string; max: string } }
+    | undefined;
   if (abort) parts.push(`abort ${abort.percent}% with ${abort.status}`);
   if (delay) {
-    const length = typeof delay.duration === 'string' ? delay.duration : `${delay.duration.min}-${delay.duration.max}`;
+    const length =
+      typeof delay.duration === 'string' ? delay.duration : `${delay.duration.min}-${delay.duration.max}`;
     parts.push(`delay ${delay.percent}% by ${length}`);
   }
   if (document.header) parts.push(`only with header ${document.header}`);

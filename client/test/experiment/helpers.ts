@@ -78,7 +78,8 @@ export async function shortened(
   const document = parse(await readFile(join(EXAMPLES, name), 'utf8'));
   document.steady_state.window = change.window;
   if (change.every) for (const probe of document.steady_state.probes) probe.every = change.every;
-  for (const step of [...document.method, ...document.rollbacks]) if ('pause' in step) step.pause = change.pause;
+  for (const step of [...document.method, ...document.rollbacks])
+    if ('pause' in step) step.pause = change.pause;
   const file = join(directory, name);
   await writeFile(file, stringify(document));
   return file;

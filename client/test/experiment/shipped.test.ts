@@ -49,7 +49,10 @@ describe('shipped experiments', () => {
       const run = await runExperimentBin([file, '--journal', journalFile], stack.env);
       assert.equal(run.code, expected.code, `${run.stdout}\n${run.stderr}`);
       assert.match(run.stdout, new RegExp(`verdict: ${expected.verdict.toUpperCase()}`));
-      assert.match(run.stdout, /steady state during the method\n {3}(HELD|DEVIATED) +\d+\/\d+ runs succeeded, ratio/);
+      assert.match(
+        run.stdout,
+        /steady state during the method\n {3}(HELD|DEVIATED) +\d+\/\d+ runs succeeded, ratio/,
+      );
       const journal = await readJournal(journalFile);
       assert.equal(journal.verdict, expected.verdict);
       assert.equal(journal.exit_code, expected.code);
@@ -62,7 +65,10 @@ describe('shipped experiments', () => {
         journal.checks.map((check) => check.held),
         [true, expected.verdict === 'held', true],
       );
-      assert.ok(journal.steps.every((step) => step.ok), JSON.stringify(journal.steps));
+      assert.ok(
+        journal.steps.every((step) => step.ok),
+        JSON.stringify(journal.steps),
+      );
       assert.deepEqual(
         journal.steps.map((step) => step.phase),
         ['method', 'method', 'rollbacks'],
@@ -73,7 +79,9 @@ describe('shipped experiments', () => {
   }
 
   it('left nothing behind: no proxy fault, flaky mode off', async () => {
-    const fault = (await (await fetch(`${stack.env.PROXY_ADMIN_URL}/faults/flaky`)).json()) as { fault: unknown };
+    const fault = (await (await fetch(`${stack.env.PROXY_ADMIN_URL}/faults/flaky`)).json()) as {
+      fault: unknown;
+    };
     assert.equal(fault.fault, null);
     const flaky = (await (await fetch(`${stack.env.SERVER_URL}/flaky`)).json()) as { flaky: boolean };
     assert.equal(flaky.flaky, false);
