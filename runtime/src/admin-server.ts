@@ -77,7 +77,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     if (!methods.includes(request.method ?? 'GET')) {
       response.setHeader('allow', methods.join(', '));
       return sendJson(response, 405, {
-        error: `${request.method} not allowed on ${path}; use ${methods.join(' or ')}`,
+        error: `${request.method} not allowed on ${path}; use ${methods.filter((name) => name !== 'HEAD').join(', ')}`,
       });
     }
     try {
