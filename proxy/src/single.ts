@@ -67,7 +67,7 @@ export async function serveSingle(
     host: config.admin.host,
     logger,
     routes: {
-      '/config': configRoute(() => watched.current, options.config),
+      '/config': configRoute(() => faults.overlay.effective(watched.current), options.config),
       ...faults.routes,
       [config.admin.metricsPath]: async (_request, response) => {
         const body = await registry.metrics();

@@ -145,7 +145,7 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
     routes: {
       '/metrics': serveMetrics,
       [config.admin.metricsPath]: serveMetrics,
-      '/config': configRoute(() => watched.current, options.config),
+      '/config': configRoute(() => faults.overlay.effective(watched.current), options.config),
       ...faults.routes,
       '/workers': (_request, response) =>
         sendJson(response, 200, {
