@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { eventually, type RunningProcess, startProcess } from '@sre-stack/runtime/testing';
+import { eventually, type RunningProcess, startOtlpReceiver, startProcess } from '@sre-stack/runtime/testing';
 import { PROBER_BIN, SERVER_BIN, scrape } from '../helpers/processes.ts';
 import { readJournal, runExperimentBin, startExperiment, tempDir } from './helpers.ts';
 
@@ -162,6 +162,53 @@ describe('prober experiment', () => {
     } finally {
       grafana.close();
       await fetch(`${url}/flaky`, { method: 'PUT', body: '{"enabled":false}' });
+    }
+  });
+
+  it('makes one trace per experiment, with the probe runs and the control requests in it', async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const file = join(directory, 'traced.yaml');
+      const journalFile = join(directory, 'traced.json');
+      await writeFile(file, experiment(url));
+      const run = await runExperimentBin([file, '--journal', journalFile], {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      const journal = (await readJournal(journalFile)) as Awaited<ReturnType<typeof readJournal>> & {
+        trace_id: string;
+      };
+      assert.match(journal.trace_id, /^[0-9a-f]{32}$/);
+      const spans = await receiver.waitForSpans(
+        (all) => all.some((span) => span.name === 'experiment the server stays up'),
+        15_000,
+      );
+      const root = spans.find((span) => span.name === 'experiment the server stays up');
+      assert.equal(root?.traceId, journal.trace_id);
+      assert.equal(root?.attributes['chaos.experiment.verdict'], 'held');
+      const inTrace = spans.filter((span) => span.traceId === journal.trace_id);
+      const probeRuns = inTrace.filter((span) => span.name.startsWith('probe steady-state-0'));
+      const checks = journal.checks.reduce((sum, check) => sum + check.runs, 0);
+      assert.equal(probeRuns.length, checks, 'every probe run of every check is in the trace');
+      const phases = inTrace
+        .filter((span) => span.name.startsWith('experiment phase '))
+        .map((span) => span.name);
+      for (const phase of [
+        'steady_state_before',
+        'method',
+        'steady_state_during',
+        'rollbacks',
+        'steady_state_after',
+      ])
+        assert.ok(phases.includes(`experiment phase ${phase}`), phase);
+      // The control requests are client spans in the trace too (PUT /flaky, twice).
+      const puts = inTrace.filter(
+        (span) => span.kind === 3 && span.attributes['http.request.method'] === 'PUT',
+      );
+      assert.equal(puts.length, 2);
+    } finally {
+      await receiver.close();
     }
   });
 
