@@ -108,18 +108,19 @@ async function run(experiment: Experiment, options: RunExperimentOptions, span: 
       }
     });
   };
-  const check = async (name: string): Promise<CheckResult> => {
-    const result = await checkSteadyState({
+  const observe = (name: string, stop: AbortSignal) =>
+    checkSteadyState({
       phase: name,
       definitions: experiment.definitions,
       tolerance: experiment.tolerance,
       windowMs: config.steady_state.window,
-      signal,
+      signal: stop,
       logger,
       location: options.location,
       logRuns: options.logRuns,
       clock,
     });
+  const record = (result: CheckResult): CheckResult => {
     journal.checks.push(result);
     for (const line of checkLines(result)) print(line);
     return result;
@@ -140,7 +141,7 @@ async function run(experiment: Experiment, options: RunExperimentOptions, span: 
   let reason: string;
   let verdict: Verdict;
   print(phaseLine('steady_state_before'));
-  const before = await phase('steady_state_before', () => check('steady_state_before'));
+  const before = record(await phase('steady_state_before', () => observe('steady_state_before', signal)));
   let methodFailure: StepResult | undefined;
   let during: CheckResult | undefined;
   let faultStart: number | undefined;
@@ -152,32 +153,22 @@ async function run(experiment: Experiment, options: RunExperimentOptions, span: 
       annotation = new FaultWindowAnnotation(options.grafana, logger);
       await annotation.open(title, faultStart);
     }
-    // The checks during the method run beside its steps; a failed step stops both.
+    // The check during the method runs beside its steps; a failed step (or Ctrl-C) stops both.
     const methodStop = new AbortController();
     const stopMethod = () => methodStop.abort();
     signal.addEventListener('abort', stopMethod, { once: true });
-    await phase('method', async () => {
+    const outcome = await phase('method', async () => {
       const duringCheck = phase('steady_state_during', () =>
-        checkSteadyState({
-          phase: 'steady_state_during',
-          definitions: experiment.definitions,
-          tolerance: experiment.tolerance,
-          windowMs: config.steady_state.window,
-          signal: methodStop.signal,
-          logger,
-          location: options.location,
-          logRuns: options.logRuns,
-          clock,
-        }),
+        observe('steady_state_during', methodStop.signal),
       );
-      methodFailure = await steps(config.method, 'method', methodStop.signal);
-      if (methodFailure) methodStop.abort();
-      during = await duringCheck;
+      const failure = await steps(config.method, 'method', methodStop.signal);
+      if (failure) methodStop.abort();
+      return { failure, check: await duringCheck };
     });
     signal.removeEventListener('abort', stopMethod);
-    journal.checks.push(during as unknown as CheckResult);
+    methodFailure = outcome.failure;
     print(phaseLine('steady_state_during'));
-    for (const line of checkLines(during as unknown as CheckResult)) print(line);
+    during = record(outcome.check);
   }
 
   // Rollbacks always run, and are not interrupted: a second Ctrl-C is the caller's to handle.
@@ -194,10 +185,9 @@ async function run(experiment: Experiment, options: RunExperimentOptions, span: 
     };
 
   let after: CheckResult | undefined;
-  const duringResult = during as CheckResult | undefined;
   if (before.held && !methodFailure && !rollbackFailure && !signal.aborted) {
     print(phaseLine('steady_state_after'));
-    after = await phase('steady_state_after', () => check('steady_state_after'));
+    after = record(await phase('steady_state_after', () => observe('steady_state_after', signal)));
   }
 
   journal.interrupted = signal.aborted;
@@ -213,9 +203,9 @@ async function run(experiment: Experiment, options: RunExperimentOptions, span: 
   } else if (methodFailure) {
     verdict = 'aborted';
     reason = `a method step failed (${methodFailure.description}: ${methodFailure.error}); the rollbacks ran`;
-  } else if (!duringResult?.held) {
+  } else if (!during?.held) {
     verdict = 'deviated';
-    reason = `the hypothesis did not hold during the method: ${duringResult?.deviations.join('; ')}`;
+    reason = `the hypothesis did not hold during the method: ${during?.deviations.join('; ')}`;
   } else if (!after?.held) {
     verdict = 'deviated';
     reason = `the system did not return to the steady state after the rollbacks: ${after?.deviations.join('; ')}`;
