@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RunningProcess, startProcess } from '@sre-stack/runtime/testing';
+import { eventually, type RunningProcess, startProcess } from '@sre-stack/runtime/testing';
 import { parse, stringify } from 'yaml';
 import { PROBER_BIN, SERVER_BIN } from '../helpers/processes.ts';
 
@@ -47,6 +47,7 @@ export async function startStack(): Promise<Stack> {
     env: { ...QUIET, LOG_LEVEL: 'info', UPSTREAM_URL: serverUrl },
   });
   const proxyLine = await proxy.waitForLine((line) => line.msg === 'listening', 30_000);
+  await warmUp(`http://127.0.0.1:${proxyLine.port}/status`);
   return {
     server,
     proxy,
@@ -60,6 +61,29 @@ export async function startStack(): Promise<Stack> {
       await server.stop('SIGTERM', 15_000);
     },
   };
+}
+
+/**
+ * Fresh processes answer their first requests slowly (lazy imports, cold JIT); on a busy machine that
+ * can trip the proxy's per-try timeout and open its breaker before the experiment starts. Waits for
+ * ten quick answers in a row (bounded: 30 s).
+ */
+async function warmUp(url: string): Promise<void> {
+  await eventually(
+    async () => {
+      for (let i = 0; i < 10; i++) {
+        const started = performance.now();
+        const response = await fetch(url);
+        await response.arrayBuffer();
+        if (response.status !== 200 || performance.now() - started > 300)
+          throw new Error(
+            `not warm yet: ${response.status} in ${Math.round(performance.now() - started)} ms`,
+          );
+      }
+    },
+    30_000,
+    200,
+  );
 }
 
 export async function tempDir(): Promise<string> {
