@@ -1,6 +1,9 @@
 // The experiment's pieces without processes: the file's rules, pauses on a fake clock, URL display.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { loadConfigFile } from '@sre-stack/runtime';
+import { probesFileSchema } from '../../src/config/schema.ts';
+import { loadExperiment } from '../../src/experiment/load.ts';
 import { safeUrl } from '../../src/experiment/report.ts';
 import { experimentSchema } from '../../src/experiment/schema.ts';
 import { runStep } from '../../src/experiment/steps.ts';
@@ -123,5 +126,20 @@ describe('report', () => {
       safeUrl('http://user:pw@example.com/flaky?token=abc&x=1&api_key=k'),
       'http://example.com/flaky?token=[redacted]&x=1&api_key=[redacted]',
     );
+  });
+});
+
+describe('shipped files', () => {
+  it('the experiments schedule and the calm schedule load, and so does every experiment they name', async () => {
+    const folder = new URL('../../../examples/experiments/', import.meta.url).pathname;
+    const scheduled = await loadConfigFile(`${folder}probes.yaml`, probesFileSchema);
+    assert.equal(scheduled.experiments.length, 3);
+    assert.deepEqual(scheduled.actions, [], 'no flaky toggle beside the experiments');
+    for (const entry of scheduled.experiments) {
+      const experiment = await loadExperiment(entry.file, entry.probes);
+      assert.ok(experiment.definitions.length > 0);
+    }
+    const calm = await loadConfigFile(`${folder}calm.yaml`, probesFileSchema);
+    assert.deepEqual([calm.actions, calm.experiments], [[], []]);
   });
 });
