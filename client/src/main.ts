@@ -13,10 +13,16 @@ import {
 const EXIT_CONFIG = 2;
 
 export async function main(argv?: string[]): Promise<void> {
+  const args = argv ?? process.argv.slice(2);
+  if (args[0] === 'experiment') {
+    const { experimentCommand } = await import('./experiment/cli.ts');
+    process.exit(await experimentCommand(args.slice(1)));
+  }
   const options = cli({
     name: 'prober',
     summary: 'scheduled synthetic HTTP checks and chaos actions, reported as logs, metrics and traces',
-    usage: 'prober [--config FILE] [--metrics-port PORT] [--once]',
+    usage:
+      'prober [--config FILE] [--metrics-port PORT] [--once]\n       prober experiment FILE [--journal FILE] [--probes FILE]   (see prober experiment --help)',
     options: {
       config: {
         type: 'string',
@@ -99,6 +105,7 @@ async function serve(options: {
     { StatusPage },
     { routeCronWarnings },
     { Scheduler },
+    { ExperimentScheduler },
   ] = await Promise.all([
     import('@sre-stack/runtime'),
     import('./config/definitions.ts'),
@@ -108,12 +115,14 @@ async function serve(options: {
     import('./status/status-page.ts'),
     import('./scheduler/cron-warnings.ts'),
     import('./scheduler/scheduler.ts'),
+    import('./experiment/schedule.ts'),
   ]);
   routeCronWarnings(logger);
   const lifecycle = createLifecycle({ logger, drainTimeoutMs: options.drainTimeoutMs });
   const status = new StatusPage({ logger, location, grafanaUrl: process.env.GRAFANA_URL });
   const monitor = new Monitor({ logger, location, onResult: status.record });
   const scheduler = new Scheduler(monitor.createHandler, monitor.clock);
+  const experiments = new ExperimentScheduler({ logger, location });
   let watched: Awaited<ReturnType<typeof watchConfig<typeof probesFileSchema>>>;
   try {
     watched = await watchConfig({
@@ -122,7 +131,9 @@ async function serve(options: {
       // Reloads parse in a child process, so a large file never delays scheduled runs.
       schemaSource: { module: new URL('./config/schema.ts', import.meta.url).href, name: 'probesFileSchema' },
       logger,
-      apply: (next) => {
+      apply: async (next) => {
+        // Experiment files first: a bad one refuses the whole config.
+        await experiments.apply(next.experiments);
         const definitions = toDefinitions(next);
         status.configure(next.history, definitions);
         const summary = scheduler.apply(definitions);
@@ -147,6 +158,7 @@ async function serve(options: {
     isReady: () => !lifecycle.stopping,
   });
   lifecycle.onShutdown('config watcher', () => watched.close());
+  lifecycle.onShutdown('experiments (their rollbacks)', () => experiments.stop());
   lifecycle.onShutdown('scheduler', (deadline) => scheduler.stopAll(deadline));
   lifecycle.onShutdown('status page', () => status.close());
   lifecycle.onShutdown('admin server', (deadline) => admin.close(deadline));

@@ -12,6 +12,7 @@ import { anyConfigSchema, describeConfigFile } from './adapters/index.ts';
 import { configRoute } from './admin.ts';
 import type { ProxyOptions } from './cli.ts';
 import { createLoggers } from './loggers.ts';
+import { faultAdmin } from './policies/fault/admin.ts';
 import { ProxyServer } from './server/proxy-server.ts';
 
 export async function serveSingle(
@@ -24,6 +25,8 @@ export async function serveSingle(
   let proxy: ProxyServer | undefined;
   let watched: Awaited<ReturnType<typeof watchConfig<typeof anyConfigSchema>>>;
   const { format, notes } = await describeConfigFile(options.config);
+  // Faults set through the admin API ride on the file's config and are applied like a reload.
+  const faults = faultAdmin({ file: () => watched.current, apply: (next) => proxy?.apply(next), logger });
   try {
     watched = await watchConfig({
       file: options.config,
@@ -31,7 +34,7 @@ export async function serveSingle(
       // Reloads parse in a child process, so a large file never stalls serving.
       schemaSource: { module: new URL('./adapters/index.ts', import.meta.url).href, name: 'anyConfigSchema' },
       logger,
-      apply: (next) => proxy?.apply(next),
+      apply: (next) => proxy?.apply(faults.overlay.effective(next)),
     });
   } catch (error) {
     reportStartupError(error, logger, flavor);
@@ -66,7 +69,8 @@ export async function serveSingle(
     host: options.metricsHost ?? config.admin.host,
     logger,
     routes: {
-      '/config': configRoute(() => watched.current, options.config),
+      '/config': configRoute(() => faults.overlay.effective(watched.current), options.config),
+      ...faults.routes,
       [config.admin.metricsPath]: async (_request, response) => {
         const body = await registry.metrics();
         response.writeHead(200, { 'content-type': registry.contentType });
@@ -75,7 +79,10 @@ export async function serveSingle(
     },
     isReady: () => !server.isDraining,
   });
-  lifecycle.onShutdown('stop watching the config', () => watched.close());
+  lifecycle.onShutdown('stop watching the config', () => {
+    watched.close();
+    faults.overlay.close();
+  });
   lifecycle.onShutdown('drain requests', (deadline) => server.drain(deadline));
   lifecycle.onShutdown('close upstream pools', () => server.close());
   lifecycle.onShutdown('close the admin listener', (deadline) => admin.close(deadline));

@@ -7,15 +7,21 @@ import { untracedPorts } from './telemetry/state.ts';
 
 export type AdminHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
+/** A route that takes more than GET and HEAD (the proxy's PUT/DELETE /faults/{route}). */
+export interface AdminRoute {
+  methods: readonly string[];
+  handler: AdminHandler;
+}
+
 export interface AdminServerOptions {
   port: number;
   host?: string;
   logger: Logger;
   /**
-   * Extra read-only routes a service adds (the prober's /probes, the proxy's /config). A key ending in
-   * "/*" matches every path under it (the prober's /badges/*).
+   * Extra routes a service adds (the prober's /probes, the proxy's /config): read-only unless given as
+   * an AdminRoute; a key ending in `/*` matches every path under it.
    */
-  routes?: Record<string, AdminHandler>;
+  routes?: Record<string, AdminHandler | AdminRoute>;
   /** Readiness beyond "the process is up": config loaded, listeners bound. */
   isReady?: () => boolean;
 }
@@ -39,10 +45,12 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(text);
 }
 
-function prefixRoute(routes: Record<string, AdminHandler>, path: string): AdminHandler | undefined {
-  for (const [key, handler] of Object.entries(routes)) {
-    if (key.endsWith('/*') && path.startsWith(key.slice(0, -1))) return handler;
-  }
+function prefixRoute(
+  routes: Record<string, AdminHandler | AdminRoute>,
+  path: string,
+): AdminHandler | AdminRoute | undefined {
+  for (const [key, route] of Object.entries(routes))
+    if (key.endsWith('/*') && path.startsWith(key.slice(0, -1))) return route;
   return undefined;
 }
 
@@ -51,7 +59,7 @@ function prefixRoute(routes: Record<string, AdminHandler>, path: string): AdminH
  * (or get counted with) user traffic: /metrics, /healthz, /readyz and the service's own routes.
  */
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
-  const routes: Record<string, AdminHandler> = {
+  const routes: Record<string, AdminHandler | AdminRoute> = {
     '/metrics': async (_request, response) => {
       const body = await registry.metrics();
       response.writeHead(200, { 'content-type': registry.contentType });
@@ -66,12 +74,16 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   };
   const server = createServer(async (request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
-    const handler = routes[path] ?? prefixRoute(routes, path);
-    if (!handler)
+    const route = routes[path] ?? prefixRoute(routes, path);
+    if (!route)
       return sendJson(response, 404, { error: `no admin route ${path}`, routes: Object.keys(routes) });
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.setHeader('allow', 'GET, HEAD');
-      return sendJson(response, 405, { error: `${request.method} not allowed on ${path}; use GET` });
+    const { methods, handler } =
+      typeof route === 'function' ? { methods: ['GET', 'HEAD'], handler: route } : route;
+    if (!methods.includes(request.method ?? 'GET')) {
+      response.setHeader('allow', methods.join(', '));
+      return sendJson(response, 405, {
+        error: `${request.method} not allowed on ${path}; use ${methods.filter((name) => name !== 'HEAD').join(', ')}`,
+      });
     }
     try {
       await handler(request, response);

@@ -1,4 +1,11 @@
-export { type AdminHandler, type AdminServer, sendJson, startAdminServer } from './admin-server.ts';
+export {
+  type AdminHandler,
+  type AdminRoute,
+  type AdminServer,
+  sendJson,
+  startAdminServer,
+} from './admin-server.ts';
+export { type AuthResult, bearerChecker } from './auth.ts';
 export {
   CliError,
   type CliOption,

@@ -191,6 +191,32 @@ describe('startAdminServer options', () => {
     await assert.rejects(fetch(`http://127.0.0.1:${admin.port}/healthz`));
   });
 
+  test('a route may take more methods, and a key ending in /* matches the paths under it', async () => {
+    const admin = await startAdminServer({
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+      routes: {
+        '/things/*': {
+          methods: ['GET', 'PUT'],
+          handler: (request, response) =>
+            sendJson(response, 200, { method: request.method, url: request.url }),
+        },
+      },
+    });
+    try {
+      const base = `http://127.0.0.1:${admin.port}`;
+      const put = await fetch(`${base}/things/a`, { method: 'PUT' });
+      assert.deepEqual(await put.json(), { method: 'PUT', url: '/things/a' });
+      const deleted = await fetch(`${base}/things/a`, { method: 'DELETE' });
+      assert.equal(deleted.status, 405);
+      assert.equal(deleted.headers.get('allow'), 'GET, PUT');
+      assert.equal((await fetch(`${base}/thingsa`)).status, 404);
+    } finally {
+      await admin.close();
+    }
+  });
+
   test('a port in use is an error from startAdminServer', async () => {
     const first = await startAdminServer({ port: 0, host: '127.0.0.1', logger });
     try {

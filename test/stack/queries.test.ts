@@ -83,6 +83,12 @@ describe('PromQL of the dashboards and rules, against a real Prometheus and the 
 
   before(async () => {
     stack = await startNativeStack({ serverConfig, probes });
+    // A 1 ms delay on every request, so that the fault panel and annotation have data.
+    const fault = await fetch(`http://127.0.0.1:${stack.proxy.metricsPort}/faults/flaky`, {
+      method: 'PUT',
+      body: JSON.stringify({ delay: { percent: 100, duration: '1ms' } }),
+    });
+    assert.equal(fault.status, 200, await fault.text());
     const dir = join(stack.dir, 'prometheus');
     mkdirSync(join(dir, 'data'), { recursive: true });
 
@@ -162,6 +168,7 @@ describe('PromQL of the dashboards and rules, against a real Prometheus and the 
           'min_over_time(flaky_server_flaky_enabled[2m]) == 0',
           'increase(flaky_server_chaos_changes_total[1m]) > 0',
           'prober_action_runs_total > 0',
+          'proxy_faults_injected_total > 0',
           'probe:sli_availability_errors:ratio_rate5m',
           // Flaky half the time, most answers wrong or slow: far above 14.4 × the 1 % budget.
           'ALERTS{alertname="ProbeAvailabilityFastBurn", alertstate="firing"}',

@@ -226,6 +226,25 @@ const historySchema = z
   })
   .meta({ description: 'The status page history (GET / on the metrics port). Read at startup.' });
 
+const experimentEntry = z
+  .strictObject({
+    file: configPath()
+      .refine((file) => existsSync(file), 'file not found')
+      .meta({ description: 'An experiment file (see `prober experiment`), relative to this file.' }),
+    schedule: z.string().meta({ description: 'Cron expression; 6 fields = seconds first.' }),
+    timeZone: z
+      .string()
+      .optional()
+      .meta({ description: 'IANA time zone for schedule; default the host zone.' }),
+    probes: configPath()
+      .optional()
+      .meta({ description: 'Probes file for `probe: NAME` in the experiment, relative to this file.' }),
+  })
+  .superRefine((entry, context) => {
+    const problem = cronProblem(entry.schedule, entry.timeZone);
+    if (problem) context.addIssue({ code: 'custom', path: ['schedule'], message: problem });
+  });
+
 export const probesFileSchema = z
   .strictObject({
     server: httpUrl.optional().meta({
@@ -234,6 +253,10 @@ export const probesFileSchema = z
     probes: z.array(probeSchema).default([]),
     actions: z.array(actionSchema).default([]),
     history: historySchema.optional(),
+
+    experiments: z.array(experimentEntry).default([]).meta({
+      description: 'Chaos experiments run on a cron schedule, one at a time. Default none.',
+    }),
   })
   .superRefine((file, context) => {
     const seen = new Set<string>();

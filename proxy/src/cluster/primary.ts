@@ -16,6 +16,7 @@ import { configRoute } from '../admin.ts';
 import type { ProxyOptions } from '../cli.ts';
 import type { ProxyConfig } from '../config/schema.ts';
 import { createLoggers } from '../loggers.ts';
+import { faultAdmin } from '../policies/fault/admin.ts';
 import { reportStartupError } from '../single.ts';
 import type { MetricSnapshot } from '../telemetry/lean-metrics.ts';
 import { mergeSnapshots, renderOpenMetrics } from './aggregate.ts';
@@ -34,6 +35,12 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
   const broadcast = (message: ToWorker) => {
     for (const worker of workers) if (worker.isConnected()) worker.send(message);
   };
+  // Faults set through the admin API ride on the file's config and reach the workers as a reload does.
+  const reload = (effective: ProxyConfig) => {
+    current = effective;
+    broadcast({ type: 'proxy:config', config: effective });
+  };
+  const faults = faultAdmin({ file: () => watched.current, apply: reload, logger });
   try {
     watched = await watchConfig({
       file: options.config,
@@ -44,10 +51,7 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
         name: 'anyConfigSchema',
       },
       logger,
-      apply: (next) => {
-        current = next;
-        broadcast({ type: 'proxy:config', config: next });
-      },
+      apply: (next) => reload(faults.overlay.effective(next)),
     });
   } catch (error) {
     reportStartupError(error, logger);
@@ -146,7 +150,8 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
     routes: {
       '/metrics': serveMetrics,
       [config.admin.metricsPath]: serveMetrics,
-      '/config': configRoute(() => watched.current, options.config),
+      '/config': configRoute(() => faults.overlay.effective(watched.current), options.config),
+      ...faults.routes,
       '/workers': (_request, response) =>
         sendJson(response, 200, {
           workers: [...workers].map((worker) => ({ id: worker.id, pid: worker.process.pid })),
@@ -155,7 +160,10 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
     isReady: () => !draining && workers.size > 0,
   });
 
-  lifecycle.onShutdown('stop watching the config', () => watched.close());
+  lifecycle.onShutdown('stop watching the config', () => {
+    watched.close();
+    faults.overlay.close();
+  });
   lifecycle.onShutdown('drain the workers', (deadline) => {
     draining = true;
     return stopWorkers(workers, deadline, logger);

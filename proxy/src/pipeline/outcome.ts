@@ -8,6 +8,7 @@ export type DecidedBy =
   | 'timeout'
   | 'circuit_breaker'
   | 'rate_limit'
+  | 'fault'
   | 'static'
   | 'no_route'
   | 'no_upstream'

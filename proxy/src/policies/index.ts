@@ -2,6 +2,7 @@
 // policy is a folder with a PolicyDefinition, added here.
 import type { PolicyDefinition } from '../pipeline/policy.ts';
 import { circuitBreakerPolicy } from './circuit-breaker/index.ts';
+import { faultPolicy } from './fault/index.ts';
 import { rateLimitPolicy } from './rate-limit/index.ts';
 import { retryPolicy } from './retry/index.ts';
 import { timeoutPolicy } from './timeout/index.ts';
@@ -11,4 +12,5 @@ export const POLICIES: readonly PolicyDefinition[] = [
   timeoutPolicy,
   circuitBreakerPolicy,
   retryPolicy,
+  faultPolicy,
 ] as PolicyDefinition[];
