@@ -15,6 +15,8 @@ const EXIT_CONFIG = 2;
 export async function main(argv?: string[]): Promise<void> {
   const args = argv ?? process.argv.slice(2);
   if (args[0] === 'experiment') {
+    // An experiment is one trace: telemetry loads before the code that probes (not for --help).
+    if (!args.some((arg) => arg === '--help' || arg === '-h')) await loadTelemetry();
     const { experimentCommand } = await import('./experiment/cli.ts');
     process.exit(await experimentCommand(args.slice(1)));
   }

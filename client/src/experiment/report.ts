@@ -1,5 +1,7 @@
 // The readable report: one line per phase, step and check, then the verdict. Written as the run goes,
 // so a long pause shows where it is.
+
+import { displayUrl } from '../url/display.ts';
 import type { Verdict } from './metrics.ts';
 import type { CheckResult } from './steady-state.ts';
 import type { StepResult } from './steps.ts';
@@ -23,21 +25,8 @@ export function stepLine(step: StepResult): string {
   return `   ${mark} ${redactDescription(step.description)}${status} (${step.durationMs} ms)${error}`;
 }
 
-const SENSITIVE = /token|secret|password|passwd|pwd|key|auth|signature|sig|session/i;
-
-/** URLs as shown: without userinfo, sensitive query values replaced (the prober's display rule). */
-export function safeUrl(text: string): string {
-  try {
-    const url = new URL(text);
-    url.username = '';
-    url.password = '';
-    for (const name of [...url.searchParams.keys()])
-      if (SENSITIVE.test(name)) url.searchParams.set(name, '[redacted]');
-    return url.toString().replaceAll('%5Bredacted%5D', '[redacted]');
-  } catch {
-    return text;
-  }
-}
+/** URLs as shown everywhere in the prober: without userinfo, sensitive query values replaced. */
+export const safeUrl = displayUrl;
 
 function redactDescription(text: string): string {
   return text.replace(/https?:\/\/\S+/g, (url) => safeUrl(url));
