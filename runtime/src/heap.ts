@@ -9,7 +9,10 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
-/** Young generation (both semi-spaces) at which growth stops, unless a V8 flag says otherwise. */
+/**
+ * Young generation (both semi-spaces) at which growth stops, unless a V8 flag says otherwise. Growth is
+ * switched off between bursts of allocation, so it can end one step past this: at most twice it.
+ */
 export const YOUNG_GENERATION_CAP_MIB = 8;
 /** How far above its live size the old generation may grow before a full collection. */
 export const OLD_GENERATION_GROWTH_PERCENT = 20;

@@ -168,3 +168,5 @@ for (const peer of peers) {
 console.log(
   `\n\`flaky-server --help\`: ${f(helpMs)} ms (a bare \`node -e 0\`: ${f(nodeMs)} ms), load ${hostLoad()}.`,
 );
+// Whatever keep-alive sockets or timers are left, the measurement is done.
+process.exit(0);

@@ -105,3 +105,5 @@ console.log(
   `| RSS slope from ${Math.round(steady[0]?.atS ?? 0)} s on (MiB per minute) | ${f(slopePerMinute(steady), 2)} |`,
 );
 console.log(`| host load average (1/5/15 min) before / at the end | ${loadBefore} / ${loadedEnd.load} |`);
+// Whatever keep-alive sockets or timers are left, the measurement is done.
+process.exit(0);

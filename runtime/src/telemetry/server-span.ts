@@ -63,13 +63,20 @@ export interface ServerSpan {
   context: Context;
 }
 
+/** The caller's context; a request that carries none of the propagators' headers skips their walk. */
+function callerContext(headers: IncomingMessage['headers']): Context {
+  // Header names are lower-case on both sides: Node's and every propagator's.
+  if (!propagation.fields().some((field) => headers[field] !== undefined)) return ROOT_CONTEXT;
+  return propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+}
+
 /** Starts the SERVER span of an incoming request. `route` is the matched template, if any. */
 export function startServerSpan(
   request: IncomingMessage,
   route: string | undefined,
   path: string,
 ): ServerSpan {
-  const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
+  const parent = callerContext(request.headers);
   const method = request.method ?? 'GET';
   let span: Span;
   if (activeTelemetry() === undefined) {
