@@ -16,7 +16,10 @@ import { largeConfigSchema, largestConfigText } from '../test/fixtures/large-con
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
 const runs = Math.max(1, Math.min(10, Number(values.runs) || 3));
 const text = largestConfigText();
-const source = { module: new URL('../test/fixtures/large-config-schema.ts', import.meta.url).href, name: 'largeConfigSchema' };
+const source = {
+  module: new URL('../test/fixtures/large-config-schema.ts', import.meta.url).href,
+  name: 'largeConfigSchema',
+};
 
 const server = createServer((_request, response) => response.end('ok'));
 // Long enough that no keep-alive connection times out while the main thread is blocked.
@@ -43,7 +46,8 @@ async function serveDuring(work: () => Promise<unknown>) {
   return { ms: performance.now() - started, answered: latencies.length, slowest: Math.max(...latencies) };
 }
 
-const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)] as number;
+const median = (numbers: number[]) =>
+  [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)] as number;
 const rows: Record<string, { ms: number[]; answered: number[]; slowest: number[] }> = {
   'main thread (peer)': { ms: [], answered: [], slowest: [] },
   'child process (reload)': { ms: [], answered: [], slowest: [] },
@@ -64,7 +68,9 @@ for (let run = 0; run < runs; run++) {
 server.close();
 
 const format = (numbers: number[]) => median(numbers).toFixed(0);
-console.log(`config: ${Buffer.byteLength(text)} bytes, ${text.split('\n  - name:').length - 1} routes; ${runs} runs, medians`);
+console.log(
+  `config: ${Buffer.byteLength(text)} bytes, ${text.split('\n  - name:').length - 1} routes; ${runs} runs, medians`,
+);
 console.log('| parse + validate in | took (ms) | requests answered meanwhile | slowest request (ms) |');
 console.log('|---|---|---|---|');
 for (const [name, row] of Object.entries(rows)) {
@@ -72,5 +78,12 @@ for (const [name, row] of Object.entries(rows)) {
 }
 const main = rows['main thread (peer)'];
 const child = rows['child process (reload)'];
-if (main && child) console.log(`slowest request, child / main thread: ${(median(child.slowest) / median(main.slowest)).toFixed(3)}×`);
-console.log(`load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}; after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+if (main && child)
+  console.log(
+    `slowest request, child / main thread: ${(median(child.slowest) / median(main.slowest)).toFixed(3)}×`,
+  );
+console.log(
+  `load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}; after: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);

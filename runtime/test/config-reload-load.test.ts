@@ -20,6 +20,9 @@ const schemaSource = {
   module: new URL('./fixtures/large-config-schema.ts', import.meta.url).href,
   name: 'largeConfigSchema',
 };
+/** A comment that takes a file over OFF_THREAD_PARSE_CHARS, so that its reload parses in the child. */
+const PADDING = `# ${'x'.repeat(70_000)}\n`;
+
 const quietLogger = createLogger({
   service: 'reload-test',
   format: 'json',
@@ -101,7 +104,7 @@ describe('a reload at the size limit', () => {
       parse: { env: { NAME: 'hunter2' } },
     });
     try {
-      await writeFile(file, 'name: ${NAME}\nroutes: []\n');
+      await writeFile(file, `${PADDING}name: \${NAME}\nroutes: []\n`);
       assert.equal(await watched.reload(), true);
       assert.equal(watched.current.name, 'hunter2');
       assert.deepEqual([...substitutedValues(watched.current)], ['hunter2']);
@@ -122,7 +125,7 @@ describe('a reload at the size limit', () => {
       sighup: false,
     });
     try {
-      await writeFile(file, 'name: bad\nroutes:\n  - name: x\n    match: { pathPrefix: nope }\n');
+      await writeFile(file, `${PADDING}name: bad\nroutes:\n  - name: x\n    match: { pathPrefix: nope }\n`);
       assert.equal(await watched.reload(), false);
       assert.equal(watched.current.name, 'good');
     } finally {
