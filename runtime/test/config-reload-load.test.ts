@@ -42,7 +42,7 @@ describe('a reload at the size limit', () => {
     const large = largestConfigText();
     assert.ok(Buffer.byteLength(large) > 1000 * 1024, 'close to the 1 MiB limit');
 
-    // What the same parse costs on the main thread: the stall serving would see without the worker.
+    // What the same parse costs on the main thread: the stall serving would see without the child process.
     const started = performance.now();
     parseConfigText(large, file, largeConfigSchema);
     const mainThreadMs = performance.now() - started;
@@ -91,7 +91,7 @@ describe('a reload at the size limit', () => {
     }
   });
 
-  test('values substituted in the worker are still marked for redaction', async () => {
+  test('values substituted in the child process are still marked for redaction', async () => {
     const file = join(dir, 'secret.yaml');
     await writeFile(file, 'name: a\nroutes: []\n');
     const watched = await watchConfig({
@@ -113,7 +113,7 @@ describe('a reload at the size limit', () => {
     }
   });
 
-  test('a broken reload from the worker is refused with its position, the last good config stays', async () => {
+  test('a broken reload from the child process is refused with its position, the last good config stays', async () => {
     const file = join(dir, 'broken.yaml');
     await writeFile(file, 'name: good\nroutes: []\n');
     const watched = await watchConfig({

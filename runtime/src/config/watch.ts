@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ZodType, z } from 'zod';
 import { gauge } from '../metrics.ts';
 import { ConfigError, type ParseOptions, parseConfigText, readConfigText } from './load.ts';
-import { parseInWorker, type SchemaSource } from './parse-worker.ts';
+import { parseInChildProcess, type SchemaSource } from './parse-child.ts';
 
 const reloadSuccessful = gauge(
   'config_last_reload_successful',
@@ -70,7 +70,7 @@ export async function watchConfig<S extends ZodType>(
       lastText = text;
       const next =
         current !== undefined && options.schemaSource && text.length > OFF_THREAD_PARSE_CHARS
-          ? await parseInWorker<S>(text, options.file, options.schemaSource, options.parse)
+          ? await parseInChildProcess<S>(text, options.file, options.schemaSource, options.parse)
           : parseConfigText(text, options.file, options.schema, options.parse);
       await options.apply(next, current);
       const first = current === undefined;
