@@ -1,7 +1,7 @@
 // The worst-case reload: a valid config at the 1 MiB limit, parsed and validated while a server in the
 // same process answers requests one after another. Two ways, measured in the same run:
 //   main thread   what a reload did before (the peer: the bare cost of parse + validate);
-//   child process what watchConfig does now (parseInWorker).
+//   child process what watchConfig does now (parseInChildProcess).
 // Prints the parse time, the requests answered meanwhile and the slowest of them, and the host load.
 // Usage: node runtime/bench/config-reload.ts [--runs 3]
 import { createServer } from 'node:http';
@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { parseConfigText } from '../src/config/load.ts';
-import { parseInWorker } from '../src/config/parse-worker.ts';
+import { parseInChildProcess } from '../src/config/parse-child.ts';
 import { largeConfigSchema, largestConfigText } from '../test/fixtures/large-config-schema.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
@@ -55,7 +55,7 @@ const rows: Record<string, { ms: number[]; answered: number[]; slowest: number[]
 const loadBefore = loadavg();
 for (let run = 0; run < runs; run++) {
   const main = await serveDuring(async () => parseConfigText(text, 'large.yaml', largeConfigSchema));
-  const child = await serveDuring(() => parseInWorker(text, 'large.yaml', source));
+  const child = await serveDuring(() => parseInChildProcess(text, 'large.yaml', source));
   for (const [name, result] of [
     ['main thread (peer)', main],
     ['child process (reload)', child],

@@ -42,7 +42,7 @@ export {
   parseConfigText,
   readConfigText,
 } from './config/load.ts';
-export { parseInWorker, type SchemaSource } from './config/parse-worker.ts';
+export { parseInChildProcess, type SchemaSource } from './config/parse-child.ts';
 export { substitute, substitutedValues } from './config/substitute.ts';
 export { type WatchedConfig, watchConfig } from './config/watch.ts';
 export { displayUrl, isSensitiveParameter, REDACTED } from './display-url.ts';

@@ -20,6 +20,9 @@ const schemaSource = {
   module: new URL('./fixtures/large-config-schema.ts', import.meta.url).href,
   name: 'largeConfigSchema',
 };
+/** A comment that takes a file over OFF_THREAD_PARSE_CHARS, so that its reload parses in the child. */
+const PADDING = `# ${'x'.repeat(70_000)}\n`;
+
 const quietLogger = createLogger({
   service: 'reload-test',
   format: 'json',
@@ -39,7 +42,7 @@ describe('a reload at the size limit', () => {
     const large = largestConfigText();
     assert.ok(Buffer.byteLength(large) > 1000 * 1024, 'close to the 1 MiB limit');
 
-    // What the same parse costs on the main thread: the stall serving would see without the worker.
+    // What the same parse costs on the main thread: the stall serving would see without the child process.
     const started = performance.now();
     parseConfigText(large, file, largeConfigSchema);
     const mainThreadMs = performance.now() - started;
@@ -88,7 +91,7 @@ describe('a reload at the size limit', () => {
     }
   });
 
-  test('values substituted in the worker are still marked for redaction', async () => {
+  test('values substituted in the child process are still marked for redaction', async () => {
     const file = join(dir, 'secret.yaml');
     await writeFile(file, 'name: a\nroutes: []\n');
     const watched = await watchConfig({
@@ -101,7 +104,7 @@ describe('a reload at the size limit', () => {
       parse: { env: { NAME: 'hunter2' } },
     });
     try {
-      await writeFile(file, 'name: ${NAME}\nroutes: []\n');
+      await writeFile(file, `${PADDING}name: \${NAME}\nroutes: []\n`);
       assert.equal(await watched.reload(), true);
       assert.equal(watched.current.name, 'hunter2');
       assert.deepEqual([...substitutedValues(watched.current)], ['hunter2']);
@@ -110,7 +113,7 @@ describe('a reload at the size limit', () => {
     }
   });
 
-  test('a broken reload from the worker is refused with its position, the last good config stays', async () => {
+  test('a broken reload from the child process is refused with its position, the last good config stays', async () => {
     const file = join(dir, 'broken.yaml');
     await writeFile(file, 'name: good\nroutes: []\n');
     const watched = await watchConfig({
@@ -122,7 +125,7 @@ describe('a reload at the size limit', () => {
       sighup: false,
     });
     try {
-      await writeFile(file, 'name: bad\nroutes:\n  - name: x\n    match: { pathPrefix: nope }\n');
+      await writeFile(file, `${PADDING}name: bad\nroutes:\n  - name: x\n    match: { pathPrefix: nope }\n`);
       assert.equal(await watched.reload(), false);
       assert.equal(watched.current.name, 'good');
     } finally {

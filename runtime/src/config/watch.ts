@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ZodType, z } from 'zod';
 import { gauge } from '../metrics.ts';
 import { ConfigError, type ParseOptions, parseConfigText, readConfigText } from './load.ts';
-import { parseInWorker, type SchemaSource } from './parse-worker.ts';
+import { parseInChildProcess, type SchemaSource } from './parse-child.ts';
 
 const reloadSuccessful = gauge(
   'config_last_reload_successful',
@@ -15,6 +15,12 @@ const reloadSuccessTime = gauge(
   'Unix time of the last successful configuration load or reload.',
 );
 
+/**
+ * Reloads of files larger than this parse in a child process. Smaller ones parse in tens of
+ * milliseconds on the main thread, less than starting a process would cost.
+ */
+export const OFF_THREAD_PARSE_CHARS = 64 * 1024;
+
 export interface WatchedConfigOptions<S extends ZodType> {
   file: string;
   schema: S;
@@ -23,7 +29,8 @@ export interface WatchedConfigOptions<S extends ZodType> {
   apply: (next: z.output<S>, previous: z.output<S> | undefined) => void | Promise<void>;
   parse?: ParseOptions;
   /**
-   * The module and export of `schema`. Given, reloads parse and validate in a child process, so a large
+   * The module and export of `schema`. Given, reloads of large files (over OFF_THREAD_PARSE_CHARS) parse
+   * and validate in a child process, so a large
    * file never stalls serving (the first load, before serving, stays on the main thread).
    */
   schemaSource?: SchemaSource;
@@ -62,8 +69,8 @@ export async function watchConfig<S extends ZodType>(
       if (!force && text === lastText) return false;
       lastText = text;
       const next =
-        current !== undefined && options.schemaSource
-          ? await parseInWorker<S>(text, options.file, options.schemaSource, options.parse)
+        current !== undefined && options.schemaSource && text.length > OFF_THREAD_PARSE_CHARS
+          ? await parseInChildProcess<S>(text, options.file, options.schemaSource, options.parse)
           : parseConfigText(text, options.file, options.schema, options.parse);
       await options.apply(next, current);
       const first = current === undefined;

@@ -34,7 +34,7 @@ const WORKER_HEAP_MB = 512;
 /** Marks the child, so that importing this module elsewhere never starts serving a parse. */
 const CHILD_ENV = 'SRE_STACK_CONFIG_PARSE_CHILD';
 
-export function parseInWorker<S extends ZodType>(
+export function parseInChildProcess<S extends ZodType>(
   text: string,
   file: string,
   source: SchemaSource,
