@@ -26,7 +26,8 @@ JSON record, each with a "service" field, as Loki gets it.
 
 Options:
   --json      full JSON lines, even on a terminal
-  --pretty    short lines for people, even when stdout is not a terminal (e.g. | less -R)
+  --pretty    short lines for people, even piped (| less -R) or in a container (a dev container,
+              toolbox, docker run -it)
   -h, --help  show this help
 
 Environment:
