@@ -30,6 +30,7 @@ describe('startAdminServer', () => {
       isReady: () => ready,
       routes: {
         '/probes': (_request, response) => sendJson(response, 200, { probes: ['a', 'b'] }),
+        '/badges/*': (request, response) => sendJson(response, 200, { path: request.url }),
         '/broken': async () => {
           throw new Error('route exploded');
         },
@@ -105,6 +106,14 @@ describe('startAdminServer', () => {
     const response = await fetch(`${base}/probes`);
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { probes: ['a', 'b'] });
+  });
+
+  test('a route ending in /* serves every path under it, and only those', async () => {
+    const response = await fetch(`${base}/badges/a/status.svg?window=1h`);
+    assert.deepEqual(await response.json(), { path: '/badges/a/status.svg?window=1h' });
+    assert.equal((await fetch(`${base}/badges`)).status, 404);
+    assert.equal((await fetch(`${base}/badgesx/a`)).status, 404);
+    assert.equal((await fetch(`${base}/badges/a`, { method: 'POST' })).status, 405);
   });
 
   test('an unknown path is 404 with the list of routes', async () => {

@@ -71,7 +71,7 @@ actions:
 history: { file: ${join(dir, 'history.json')} }
 `,
     );
-    prober = await startProber(config);
+    prober = await startProber(config, { GRAFANA_URL: 'http://admin:secret@grafana.test:3000/' });
     base = `http://127.0.0.1:${prober.metricsPort}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
   });
@@ -210,6 +210,19 @@ history: { file: ${join(dir, 'history.json')} }
     assert.match((await page.textContent(`${card('xss')} .stats dd`)) ?? '', /<img src=x onerror=/);
     assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
     assert.equal(await page.locator('main img, main script').count(), 0);
+    // Its failing run's trace opens in Grafana (GRAFANA_URL, without the credentials in it).
+    const links = await page.$$eval(`${card('xss')} .trace a`, (anchors) =>
+      anchors.map((anchor) => decodeURIComponent(anchor.getAttribute('href') ?? '')),
+    );
+    assert.equal(links.length, 2);
+    assert.match(
+      links[0] ?? '',
+      /^http:\/\/grafana\.test:3000\/explore\?.*"uid":"tempo".*"query":"[0-9a-f]{32}"/,
+    );
+    assert.match(
+      links[1] ?? '',
+      /^http:\/\/grafana\.test:3000\/explore\?.*"uid":"loki".*trace_id=\\"[0-9a-f]{32}\\"/,
+    );
   });
 
   it('renders a badge', async () => {
