@@ -1,5 +1,6 @@
 export { type AdminHandler, type AdminServer, sendJson, startAdminServer } from './admin-server.ts';
 export { CliError, type CliOption, type CliSpec, cli, formatHelp, parseCliArgs, parsePort } from './cli.ts';
+export { type Clock, sleep, systemClock } from './clock.ts';
 export { DURATION_PATTERN, duration, formatDuration, parseDuration } from './config/duration.ts';
 export {
   ConfigError,

@@ -1,3 +1,4 @@
+export { FakeClock } from './fake-clock.ts';
 export {
   type OtlpReceiver,
   type ReceivedLog,

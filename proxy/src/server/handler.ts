@@ -34,7 +34,11 @@ export function createRequestHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     let url = req.url ?? '/';
-    if (url.charCodeAt(0) !== 47 /* / */) url = originForm(url);
+    if (url.charCodeAt(0) !== 47 /* / */) {
+      const origin = originForm(url);
+      if (origin === undefined) return refuseTarget(req, res, url, state);
+      url = origin;
+    }
     const path = pathOf(url);
     const stats = state.stats;
     // Reading the statistics is not traffic: answered before routing, and not counted.
@@ -82,14 +86,28 @@ export function createRequestHandler(
   };
 }
 
-/** An absolute-form request target (GET http://host/path) reduced to the path and query. */
-function originForm(url: string): string {
+/** An absolute-form request target (GET http://host/path) reduced to the path and query; undefined
+ * for what cannot be forwarded (asterisk-form `OPTIONS *`, authority-form, garbage). */
+function originForm(url: string): string | undefined {
+  if (!/^https?:\/\//i.test(url)) return undefined;
   try {
     const parsed = new URL(url);
     return parsed.pathname + parsed.search;
   } catch {
-    return url;
+    return undefined;
   }
+}
+
+/** A request target the proxy cannot forward: answered 400 here, no route, no upstream, no policy. */
+function refuseTarget(req: IncomingMessage, res: ServerResponse, url: string, state: ServingState): void {
+  const exchange = new Exchange(req, res, undefined, '/', '/');
+  res.on('close', () => finish(exchange, state));
+  const what = url === '*' ? 'the asterisk-form target "*" (server-wide OPTIONS)' : 'this request target';
+  commit(
+    exchange,
+    local(400, `400 Bad Request: ${what} cannot be forwarded; send a path such as /\n`, 'bad_request'),
+    state,
+  );
 }
 
 function finish(exchange: Exchange, state: ServingState): void {

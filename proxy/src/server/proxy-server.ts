@@ -10,6 +10,8 @@ import { DockerClient } from '../discovery/docker/client.ts';
 import { DockerDiscovery } from '../discovery/docker/discovery.ts';
 import { dockerEndpoint } from '../discovery/docker/docker-host.ts';
 import { compileConfig, type RoutingTable } from '../route/compile.ts';
+import { keySlotsFor } from '../shared/sizing.ts';
+import { SharedState } from '../shared/state.ts';
 import { RgateStats } from '../stats/rgate-stats.ts';
 import type { AccessLog } from '../telemetry/access-log.ts';
 import { forgetRoute } from '../telemetry/metrics.ts';
@@ -23,6 +25,8 @@ export interface ProxyServerOptions {
   logger: Logger;
   accessLog: AccessLog;
   workers: number;
+  /** The state shared with the other worker threads; a private one when serving alone. */
+  shared?: SharedState;
   clock?: Clock;
 }
 
@@ -40,9 +44,11 @@ export class ProxyServer {
   /** Kept across reloads: the statistics count everything since the start. */
   private readonly statsCounts = new RgateStats();
   private tlsPort: number | undefined;
+  private readonly shared: SharedState;
 
   constructor(initial: ProxyConfig, options: ProxyServerOptions) {
     this.options = options;
+    this.shared = options.shared ?? SharedState.create({ keySlots: keySlotsFor(initial), shared: false });
     this.state = {
       table: undefined as unknown as RoutingTable,
       accessLog: initial.accessLog ? options.accessLog : undefined,
@@ -125,6 +131,7 @@ export class ProxyServer {
       clock: this.options.clock ?? systemClock,
       logger: this.options.logger,
       workers: this.options.workers,
+      shared: this.shared,
       previous: this.state.table,
       targetSource: this.discovery,
     });

@@ -126,7 +126,13 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
     headers: UpstreamHeaders,
     statusMessage?: string,
   ): void {
-    if (statusCode < 200 || this.state !== PENDING) return;
+    if (this.state !== PENDING) return;
+    if (statusCode < 100 || statusCode > 599) {
+      // Not an HTTP status (a `099` status line): the upstream is broken; the client gets a clean 502.
+      this.settle('invalid_response', `the upstream answered an invalid status code ${statusCode}`);
+      return;
+    }
+    if (statusCode < 200) return;
     clearTimeout(this.timer);
     this.state = HEAD;
     this.status = statusCode;

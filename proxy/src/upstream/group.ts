@@ -53,6 +53,10 @@ export class Group implements UpstreamGroup {
     this.health.track(targets);
   }
 
+  available(): readonly Target[] {
+    return this.health.available(this.current);
+  }
+
   pick(_exchange: Exchange, avoid: Target | undefined): Target {
     const list = this.health.available(this.current);
     let index = this.strategy(list);

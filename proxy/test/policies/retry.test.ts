@@ -8,6 +8,7 @@ import { RetryBudget } from '../../src/policies/retry/budget.ts';
 import { compileConditions, retryReason } from '../../src/policies/retry/conditions.ts';
 import { retryPolicy } from '../../src/policies/retry/index.ts';
 import { retryAfterMs } from '../../src/policies/retry/retry-after.ts';
+import { SharedState } from '../../src/shared/state.ts';
 import { fakeExchange, statusOf } from '../helpers/exchange.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 
@@ -52,6 +53,7 @@ function create(config: Record<string, unknown>, random = () => 0) {
     clock: new FakeClock(),
     logger: createLogger({ service: 'test', level: 'silent' }),
     workers: 1,
+    shared: SharedState.create({ shared: false }),
     random,
   });
 }
