@@ -25,6 +25,8 @@ export interface CompileDependencies {
   workers: number;
   /** The state shared by every worker thread (policies keep their counts there). */
   shared: SharedState;
+  /** Whether this thread runs active health checks (one worker thread does). Default true. */
+  runsHealthChecks?: boolean;
   random?: () => number;
   /** The table in force, whose policies may be carried over. */
   previous?: RoutingTable;
@@ -196,6 +198,7 @@ function compileRoute(
       clock: deps.clock,
       logger: deps.logger,
       random: deps.random,
+      sharing: { shared: deps.shared, runsChecks: deps.runsHealthChecks ?? true },
     });
     let stop: (() => void) | undefined;
     if (group.discovery) {

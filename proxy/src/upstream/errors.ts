@@ -55,6 +55,8 @@ export function errorCode(error: unknown): string | undefined {
 
 export function errorMessage(error: unknown): string {
   const code = errorCode(error);
+  // Never show the client library's internals (an assertion's source line) in an answer or a log.
+  if (code === 'ERR_ASSERTION') return 'the upstream sent a response that is not valid HTTP';
   const message = error instanceof Error ? error.message : String(error);
   return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
