@@ -2,9 +2,10 @@
 // when the response is over (or the client left) record metrics, end the span and log the request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@sre-stack/runtime';
+import type { Clock } from '../clock.ts';
 import { upstreamRequestHeaders } from '../http/upstream-headers.ts';
+import { ANSWERS } from '../pipeline/answers.ts';
 import { Exchange } from '../pipeline/exchange.ts';
-import { local } from '../pipeline/outcome.ts';
 import type { CompiledRoute } from '../pipeline/types.ts';
 import { type RoutingTable, rewritePath } from '../route/compile.ts';
 import { pathOf } from '../route/matcher.ts';
@@ -25,6 +26,8 @@ export interface ServingState extends ResponseOptions {
   redirect?: CompiledRoute;
   /** The Strict-Transport-Security value for HTTPS responses, when set. */
   hsts?: string;
+  /** The clock every request's timers run on. */
+  clock: Clock;
 }
 
 let noRouteMetrics: RouteMetrics | undefined;
@@ -49,7 +52,7 @@ export function createRequestHandler(
       state.redirect !== undefined && !encrypted
         ? state.redirect
         : state.table.match(req.method ?? 'GET', path, req);
-    const exchange = new Exchange(req, res, route, path, url);
+    const exchange = new Exchange(req, res, route, path, url, state.clock);
     res.on('close', () => finish(exchange, state));
     if (encrypted && state.hsts !== undefined)
       exchange.addResponseHeader('strict-transport-security', state.hsts);
@@ -58,13 +61,8 @@ export function createRequestHandler(
       commit(
         exchange,
         allowed.length > 0
-          ? local(
-              405,
-              `method ${exchange.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}\n`,
-              'method_not_allowed',
-              ['allow', allowed.join(', ')],
-            )
-          : local(404, `no route matches ${exchange.method} ${path}\n`, 'no_route'),
+          ? ANSWERS.methodNotAllowed(exchange.method, path, allowed)
+          : ANSWERS.noRoute(exchange.method, path),
         state,
       );
       return;
@@ -79,7 +77,7 @@ export function createRequestHandler(
       (outcome) => commit(exchange, outcome, state),
       (error: unknown) => {
         state.logger.error({ err: error, route: route.name }, 'request pipeline failed');
-        if (!res.headersSent) commit(exchange, local(500, 'internal proxy error\n', 'error'), state);
+        if (!res.headersSent) commit(exchange, ANSWERS.internalError(), state);
         else res.destroy();
       },
     );
@@ -100,14 +98,9 @@ function originForm(url: string): string | undefined {
 
 /** A request target the proxy cannot forward: answered 400 here, no route, no upstream, no policy. */
 function refuseTarget(req: IncomingMessage, res: ServerResponse, url: string, state: ServingState): void {
-  const exchange = new Exchange(req, res, undefined, '/', '/');
+  const exchange = new Exchange(req, res, undefined, '/', '/', state.clock);
   res.on('close', () => finish(exchange, state));
-  const what = url === '*' ? 'the asterisk-form target "*" (server-wide OPTIONS)' : 'this request target';
-  commit(
-    exchange,
-    local(400, `400 Bad Request: ${what} cannot be forwarded; send a path such as /\n`, 'bad_request'),
-    state,
-  );
+  commit(exchange, ANSWERS.badTarget(url), state);
 }
 
 function finish(exchange: Exchange, state: ServingState): void {
@@ -120,7 +113,7 @@ function finish(exchange: Exchange, state: ServingState): void {
     exchange.status = 499;
     exchange.decidedBy = 'client_abort';
   }
-  const durationMs = performance.now() - exchange.startedAt;
+  const durationMs = exchange.clock.now() - exchange.startedAt;
   const route = exchange.route;
   noRouteMetrics ??= new RouteMetrics('no_route');
   const metrics = route ? route.metrics : noRouteMetrics;

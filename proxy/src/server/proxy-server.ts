@@ -63,6 +63,7 @@ export class ProxyServer {
       accessLog: initial.accessLog ? options.accessLog : undefined,
       logger: options.logger,
       draining: () => this.draining,
+      clock: options.clock ?? systemClock,
     };
     this.state.table = this.compile(initial);
     this.applyListenerSettings(initial);

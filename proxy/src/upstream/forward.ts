@@ -1,7 +1,9 @@
 // The end of every pipeline: choose a target (asking the gates, e.g. per-target circuit breakers) and
 // make one attempt.
+
+import { ANSWERS } from '../pipeline/answers.ts';
 import type { Exchange } from '../pipeline/exchange.ts';
-import { failure, local, type Outcome } from '../pipeline/outcome.ts';
+import { failure, type Outcome } from '../pipeline/outcome.ts';
 import type { Target, TargetGate } from '../pipeline/types.ts';
 import { Attempt } from './attempt.ts';
 
@@ -10,9 +12,7 @@ export function forward(exchange: Exchange): Promise<Outcome> {
   const group = route.upstream!;
   const targets = group.targets;
   if (targets.length === 0) {
-    return Promise.resolve(
-      local(503, `route ${route.name}: upstream "${group.name}" has no targets`, 'no_upstream'),
-    );
+    return Promise.resolve(ANSWERS.noUpstream(route.name, group.name));
   }
   if (exchange.remainingMs() <= 0) {
     return Promise.resolve(

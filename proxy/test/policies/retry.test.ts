@@ -142,6 +142,41 @@ describe('retry policy', () => {
     assert.deepEqual(exchange.retryReasons, ['503']);
   });
 
+  it('waits its backoff on the injected clock: the retry starts only when the clock passes the wait', async () => {
+    const policy = create({ retries: 1, backoff: { base: '1s' } }, () => 0.5);
+    const { next, calls } = script(response(503), response(200));
+    const clock = new FakeClock();
+    const exchange = fakeExchange({}, {}, clock);
+    const pending = policy.handle!(exchange, next);
+    for (let turn = 0; turn < 5; turn++) await Promise.resolve();
+    assert.deepEqual(calls, [1], 'waiting 500 ms of fake time');
+    clock.advance(499);
+    for (let turn = 0; turn < 5; turn++) await Promise.resolve();
+    assert.deepEqual(calls, [1]);
+    clock.advance(1);
+    assert.equal(statusOf(await pending), 200);
+    assert.deepEqual(calls, [1, 2]);
+  });
+
+  it('answers for the last try when the circuit refuses the retry (no target would take it)', async () => {
+    const policy = create({ retries: 2 });
+    const failed: Outcome = { kind: 'failure', failure: 'connect_failure', message: 'ECONNREFUSED' };
+    const refused: Outcome = {
+      kind: 'local',
+      status: 503,
+      body: 'circuit open',
+      decidedBy: 'circuit_breaker',
+      headers: ['retry-after', '30'],
+    };
+    const { next, calls } = script(failed, refused);
+    const exchange = fakeExchange();
+    const outcome = await policy.handle!(exchange, next);
+    assert.equal(outcome, failed, 'the refusal is not the answer');
+    assert.deepEqual(calls, [1, 2]);
+    assert.match(exchange.detail ?? '', /circuit open: not retried/);
+    assert.equal(exchange.retryReasons, undefined, 'no retry went out');
+  });
+
   it('stops after `retries` and returns the last answer', async () => {
     const policy = create({ retries: 2 });
     const { next, calls } = script(response(502));

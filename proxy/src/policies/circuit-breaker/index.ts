@@ -10,8 +10,9 @@
 // the proxy's own per-attempt telemetry.
 import { duration } from '@sre-stack/runtime';
 import { z } from 'zod';
+import { ANSWERS } from '../../pipeline/answers.ts';
 import type { Exchange } from '../../pipeline/exchange.ts';
-import { isUpstreamFailure, type LocalOutcome, local } from '../../pipeline/outcome.ts';
+import { isUpstreamFailure, type LocalOutcome } from '../../pipeline/outcome.ts';
 import { definePolicy, type Policy, type PolicyContext } from '../../pipeline/policy.ts';
 import type { TargetGate } from '../../pipeline/types.ts';
 import { LeanCounter, LeanGauge } from '../../telemetry/lean-metrics.ts';
@@ -88,13 +89,7 @@ function instrumentedBreaker(
 }
 
 function refusal(route: string, breaker: CircuitBreaker, what: string): LocalOutcome {
-  const seconds = breaker.retryAfterSeconds();
-  return local(
-    503,
-    `circuit open for ${what} on route ${route}: it failed repeatedly; retry after ${seconds} s\n`,
-    'circuit_breaker',
-    ['retry-after', String(seconds)],
-  );
+  return ANSWERS.circuitOpen(route, what, breaker.retryAfterSeconds());
 }
 
 function perTarget(settings: BreakerSettings, context: PolicyContext): Policy {

@@ -3,7 +3,7 @@
 // upstream never sees it.
 import { duration } from '@sre-stack/runtime';
 import { z } from 'zod';
-import { local } from '../../pipeline/outcome.ts';
+import { ANSWERS } from '../../pipeline/answers.ts';
 import { definePolicy } from '../../pipeline/policy.ts';
 import { LeanCounter } from '../../telemetry/lean-metrics.ts';
 import { ALGORITHMS } from './algorithms.ts';
@@ -89,19 +89,19 @@ export const rateLimitPolicy = definePolicy({
         const per = `${config.window / 1000} s`;
         const scope = config.key === 'route' ? '' : ` for ${config.key} ${key}`;
         return Promise.resolve(
-          local(
-            429,
-            `rate limit exceeded on route ${route}${scope}: at most ${config.capacity} requests per ${per}; retry after ${retryAfter} s\n`,
-            'rate_limit',
-            [
-              'retry-after',
-              String(retryAfter),
+          ANSWERS.rateLimited({
+            route,
+            scope,
+            capacity: config.capacity,
+            per,
+            retryAfter,
+            headers: [
               'ratelimit-policy',
               policyValue,
               'ratelimit',
               stateHeader(name, 0, Math.max(taken.msUntilToken, 1)),
             ],
-          ),
+          }),
         );
       },
     };

@@ -158,7 +158,7 @@ export const retryPolicy = definePolicy({
           exchange.detail = `Retry-After above the ${config.maxRetryAfter} ms cap: not retried`;
           return outcome;
         }
-        if (performance.now() + wait >= exchange.deadlineAt) {
+        if (exchange.clock.now() + wait >= exchange.deadlineAt) {
           exchange.detail = 'no time left before the route deadline for another try';
           return outcome;
         }
