@@ -7,15 +7,13 @@ import type { MetricSnapshot } from '../telemetry/lean-metrics.ts';
 export interface WorkerStart {
   index: number;
   config: ProxyConfig;
-  port: number;
-  host: string | undefined;
-  /** The TLS listener's port, when the config has one. */
-  tlsPort: number | undefined;
   workers: number;
   shared: SharedStateBuffers;
 }
 
 export type ToWorker =
+  /** Once loaded: listen there (the first worker binds; the others join its port). */
+  | { type: 'proxy:listen'; port: number; host: string | undefined; tlsPort: number | undefined }
   /** Reload, first half: compile and report, keep serving the old config. */
   | { type: 'proxy:prepare'; id: number; config: ProxyConfig }
   /** Reload, second half: swap in what was prepared (commit) or drop it (abort). */
@@ -25,6 +23,8 @@ export type ToWorker =
   | { type: 'proxy:shutdown'; deadline: number };
 
 export type ToPrimary =
+  /** Loaded and compiled, ready to listen. */
+  | { type: 'proxy:loaded' }
   | { type: 'proxy:listening'; port: number; tlsPort: number | undefined }
   | { type: 'proxy:failed'; message: string }
   | { type: 'proxy:prepared'; id: number; ok: boolean; message?: string }

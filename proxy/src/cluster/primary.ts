@@ -129,14 +129,15 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
   const config = watched.current;
   shared = SharedState.create({ keySlots: keySlotsFor(config) });
 
-  const start = (slot: Slot, port: number, tlsPort: number | undefined) =>
-    new Promise<{ port: number; tlsPort: number | undefined }>((resolve, reject) => {
+  /** Starts a worker thread; `listenAt` says where once it has loaded (the first one's port for the rest). */
+  const start = (
+    slot: Slot,
+    listenAt: () => Promise<{ port: number; tlsPort: number | undefined }>,
+  ): Promise<{ port: number; tlsPort: number | undefined }> =>
+    new Promise((resolve, reject) => {
       const data: WorkerStart = {
         index: slot.index,
         config: watched.current,
-        port,
-        host: watched.current.listen.host,
-        tlsPort: watched.current.tls ? tlsPort : undefined,
         workers: options.workers,
         shared: (shared as SharedState).buffers,
       };
@@ -144,7 +145,17 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
       slot.thread = thread;
       thread.on('message', (message: unknown) => {
         if (!isMessage<ToPrimary>(message)) return;
-        if (message.type === 'proxy:listening') resolve({ port: message.port, tlsPort: message.tlsPort });
+        if (message.type === 'proxy:loaded') {
+          listenAt().then(({ port, tlsPort }) => {
+            thread.postMessage({
+              type: 'proxy:listen',
+              port,
+              host: watched.current.listen.host,
+              tlsPort: watched.current.tls ? tlsPort : undefined,
+            } satisfies ToWorker);
+          }, reject);
+        } else if (message.type === 'proxy:listening')
+          resolve({ port: message.port, tlsPort: message.tlsPort });
         else if (message.type === 'proxy:failed') reject(new Error(message.message));
         else onReply(slot.index, message);
       });
@@ -156,8 +167,9 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
         if (slot.thread === thread) slot.thread = undefined;
         if (lifecycle.stopping || servingPort === undefined) return;
         logger.error({ worker: slot.index, code }, 'worker thread exited; starting another');
+        const bound = { port: servingPort, tlsPort: servingTlsPort };
         setTimeout(() => {
-          if (!lifecycle.stopping) start(slot, servingPort as number, servingTlsPort).catch(() => {});
+          if (!lifecycle.stopping) start(slot, () => Promise.resolve(bound)).catch(() => {});
         }, RESTART_DELAY_MS).unref();
       });
     });
@@ -165,11 +177,28 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
   const requestedPort = options.port ?? config.listen.port;
   const requestedTlsPort = config.tls ? (options.tlsPort ?? config.tls.port) : undefined;
   try {
-    // The first worker binds (port 0 picks one); the others join it on that port.
-    const first = await start(slots[0] as Slot, requestedPort, requestedTlsPort);
-    servingPort = first.port;
-    servingTlsPort = first.tlsPort;
-    await Promise.all(slots.slice(1).map((slot) => start(slot, first.port, first.tlsPort)));
+    // Every worker loads at once; the first to be ready binds (port 0 picks one), the others join it.
+    let firstBound: Promise<{ port: number; tlsPort: number | undefined }> | undefined;
+    let binding: Promise<{ port: number; tlsPort: number | undefined }> | undefined;
+    const listenAt = (own: () => Promise<{ port: number; tlsPort: number | undefined }>) => () => {
+      if (binding === undefined) {
+        binding = Promise.resolve({ port: requestedPort, tlsPort: requestedTlsPort });
+        firstBound = own();
+        return binding;
+      }
+      return firstBound as Promise<{ port: number; tlsPort: number | undefined }>;
+    };
+    const started = slots.map((slot) => {
+      let self: Promise<{ port: number; tlsPort: number | undefined }>;
+      self = start(
+        slot,
+        listenAt(() => self),
+      );
+      return self;
+    });
+    const bound = await Promise.all(started);
+    servingPort = (bound[0] as { port: number }).port;
+    servingTlsPort = bound[0]?.tlsPort;
   } catch (error) {
     reportStartupError(error, logger);
     for (const slot of live()) void slot.thread.terminate();

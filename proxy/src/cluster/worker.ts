@@ -36,14 +36,24 @@ export async function runWorker(): Promise<void> {
     shared: new SharedState(start.shared),
     runsHealthChecks: start.index === 0,
   });
+  await server.ready();
+  // Loading is the slow part (modules, telemetry): every worker does it at once, then listens when told.
+  const where = await new Promise<Extract<ToWorker, { type: 'proxy:listen' }>>((resolve) => {
+    const onListen = (message: unknown) => {
+      if (!isMessage<ToWorker>(message) || message.type !== 'proxy:listen') return;
+      port.off('message', onListen);
+      resolve(message);
+    };
+    port.on('message', onListen);
+    send({ type: 'proxy:loaded' });
+  });
   let listening: number;
   let tlsListening: number | undefined;
   try {
-    await server.ready();
-    listening = await server.listen(start.port, start.host, true);
+    listening = await server.listen(where.port, where.host, true);
     const tls = start.config.tls;
-    if (tls && start.tlsPort !== undefined) {
-      tlsListening = await server.listenTls(start.tlsPort, tls.host ?? start.host, true);
+    if (tls && where.tlsPort !== undefined) {
+      tlsListening = await server.listenTls(where.tlsPort, tls.host ?? where.host, true);
       untracedPorts.add(tlsListening);
     }
   } catch (error) {
