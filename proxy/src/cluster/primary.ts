@@ -68,7 +68,7 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
   const ask = <R extends ToPrimary>(
     make: (id: number) => ToWorker,
     timeoutMs: number,
-  ): Promise<{ replies: Map<number, R>; asked: number[] }> => {
+  ): Promise<{ id: number; replies: Map<number, R>; asked: number[] }> => {
     const id = ++requestId;
     const asked = live();
     const collected = new Map<number, R>();
@@ -76,7 +76,7 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
       const done = () => {
         clearTimeout(timer);
         replies.delete(id);
-        resolve({ replies: collected, asked: asked.map((slot) => slot.index) });
+        resolve({ id, replies: collected, asked: asked.map((slot) => slot.index) });
       };
       const timer = setTimeout(done, timeoutMs);
       replies.set(id, {
@@ -93,11 +93,15 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
 
   /** A reload: applied by every worker or by none. Throws (the old config stays) when one refuses. */
   const reload = async (next: ProxyConfig): Promise<void> => {
-    const { replies: answers, asked } = await ask<Extract<ToPrimary, { type: 'proxy:prepared' }>>(
-      (id) => ({ type: 'proxy:prepare', id, config: next }),
+    // The request's own id: a metrics scrape may have asked something else meanwhile.
+    const {
+      id,
+      replies: answers,
+      asked,
+    } = await ask<Extract<ToPrimary, { type: 'proxy:prepared' }>>(
+      (request) => ({ type: 'proxy:prepare', id: request, config: next }),
       PREPARE_TIMEOUT_MS,
     );
-    const id = requestId;
     const refused = asked.filter((index) => answers.get(index)?.ok !== true);
     if (refused.length === 0) {
       for (const slot of live()) slot.thread.postMessage({ type: 'proxy:commit', id } satisfies ToWorker);

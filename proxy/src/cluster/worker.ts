@@ -65,6 +65,8 @@ export async function runWorker(): Promise<void> {
   const accepted = connections.child(String(start.index));
   server.server.on('connection', () => accepted.inc());
   const prepared = new Map<number, PreparedConfig>();
+  /** Reloads decided (committed elsewhere or aborted) before this worker finished preparing them. */
+  const settled = new Set<number>();
   // For the reload tests only: this worker refuses every reload, as a worker that cannot apply a config
   // would (see test/integration/threads.test.ts).
   const refuses = process.env.PROXY_TEST_REFUSE_RELOAD_WORKER === String(start.index);
@@ -75,7 +77,10 @@ export async function runWorker(): Promise<void> {
       case 'proxy:prepare':
         try {
           if (refuses) throw new Error('refused by PROXY_TEST_REFUSE_RELOAD_WORKER');
-          prepared.set(message.id, await server.prepare(message.config));
+          const ready = await server.prepare(message.config);
+          // Too late: the main thread gave up waiting and aborted this reload meanwhile.
+          if (settled.delete(message.id)) server.abort(ready);
+          else prepared.set(message.id, ready);
           send({ type: 'proxy:prepared', id: message.id, ok: true });
         } catch (error) {
           log.error({ err: error }, 'worker cannot apply the new config');
@@ -86,12 +91,14 @@ export async function runWorker(): Promise<void> {
         const ready = prepared.get(message.id);
         prepared.delete(message.id);
         if (ready) server.commit(ready);
+        else settled.add(message.id);
         return;
       }
       case 'proxy:abort': {
         const ready = prepared.get(message.id);
         prepared.delete(message.id);
         if (ready) server.abort(ready);
+        else settled.add(message.id);
         return;
       }
       case 'proxy:metrics': {
