@@ -54,7 +54,8 @@ const spec = {
       type: 'string',
       valueName: 'N',
       env: 'PROXY_WORKERS',
-      description: 'serving processes (node:cluster); 1 serves in the main process (default: CPU cores)',
+      description:
+        'serving worker threads sharing the port and the policies\' state; 1 serves in the main thread (default: 1; "auto": one per CPU core)',
     },
     check: {
       type: 'boolean',
@@ -115,7 +116,9 @@ function drainTimeout(value: string | undefined): number {
 }
 
 function parseWorkers(value: string | undefined): number {
-  if (value === undefined || value === '' || value === 'auto') return availableParallelism();
+  // One thread carries a sidecar's or a demo's load with room to spare; more are asked for explicitly.
+  if (value === undefined || value === '') return 1;
+  if (value === 'auto') return availableParallelism();
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 256) {
     throw new CliError(`--workers must be a number from 1 to 256 or "auto", got "${value}"`);
   }

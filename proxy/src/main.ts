@@ -1,6 +1,5 @@
-// Entry point: `certs`, --check, a single serving process, or a cluster primary with its workers. The
+// Entry point: `certs`, --check, one serving thread, or a main thread with its worker threads. The
 // rgate bin comes in here too, with its own command line.
-import cluster from 'node:cluster';
 import { checkConfig } from './check.ts';
 import { type ProxyOptions, parseOptions } from './cli.ts';
 import { setLogsExported } from './loggers.ts';
@@ -11,10 +10,6 @@ export async function main(flavor: 'proxy' | 'rgate' = 'proxy'): Promise<void> {
   const { telemetry } = await import('@sre-stack/runtime/telemetry');
   setSpanRecording(telemetry.tracesExported || Boolean(process.env.OTEL_TRACES_SAMPLER));
   setLogsExported(telemetry.logsExported);
-  if (cluster.isWorker) {
-    const { runWorker } = await import('./cluster/worker.ts');
-    return runWorker();
-  }
   if (flavor === 'proxy' && process.argv[2] === 'certs') {
     const { runCerts } = await import('./pki/cli.ts');
     process.exit(await runCerts(process.argv.slice(3)));

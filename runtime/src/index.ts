@@ -17,6 +17,7 @@ export {
   parseDurationOption,
   parsePort,
 } from './cli.ts';
+export { type Clock, sleep, systemClock } from './clock.ts';
 export {
   DURATION_PATTERN,
   duration,

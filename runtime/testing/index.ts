@@ -1,3 +1,4 @@
+export { FakeClock } from './fake-clock.ts';
 export { type KeepAliveLoad, type KeepAliveReport, startKeepAliveLoad } from './keep-alive.ts';
 export {
   type OtlpReceiver,

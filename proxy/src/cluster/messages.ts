@@ -1,28 +1,35 @@
-// What the primary and its workers say to each other over the cluster IPC channel.
+// What the main thread and its worker threads say to each other (structured clone over MessagePorts).
 import type { ProxyConfig } from '../config/schema.ts';
+import type { SharedStateBuffers } from '../shared/state.ts';
 import type { MetricSnapshot } from '../telemetry/lean-metrics.ts';
 
+/** What a worker thread starts with (its workerData). */
+export interface WorkerStart {
+  index: number;
+  config: ProxyConfig;
+  workers: number;
+  shared: SharedStateBuffers;
+}
+
 export type ToWorker =
-  | {
-      type: 'proxy:start';
-      config: ProxyConfig;
-      port: number;
-      host: string | undefined;
-      /** The TLS listener's port, when the config has one. */
-      tlsPort: number | undefined;
-      workers: number;
-    }
-  | { type: 'proxy:config'; config: ProxyConfig }
+  /** Once loaded: listen there (the first worker binds; the others join its port). */
+  | { type: 'proxy:listen'; port: number; host: string | undefined; tlsPort: number | undefined }
+  /** Reload, first half: compile and report, keep serving the old config. */
+  | { type: 'proxy:prepare'; id: number; config: ProxyConfig }
+  /** Reload, second half: swap in what was prepared (commit) or drop it (abort). */
+  | { type: 'proxy:commit'; id: number }
+  | { type: 'proxy:abort'; id: number }
   | { type: 'proxy:metrics'; id: number }
-  | { type: 'proxy:shutdown' };
+  | { type: 'proxy:shutdown'; deadline: number };
 
 export type ToPrimary =
-  /** Sent once the worker listens for messages (the cluster's 'online' comes before that). */
-  | { type: 'proxy:ready' }
+  /** Loaded and compiled, ready to listen. */
+  | { type: 'proxy:loaded' }
   | { type: 'proxy:listening'; port: number; tlsPort: number | undefined }
   | { type: 'proxy:failed'; message: string }
+  | { type: 'proxy:prepared'; id: number; ok: boolean; message?: string }
   | { type: 'proxy:metrics'; id: number; metrics: MetricSnapshot[] }
-  | { type: 'proxy:config-failed'; message: string };
+  | { type: 'proxy:stopped'; ok: boolean };
 
 export function isMessage<T extends { type: string }>(value: unknown): value is T {
   return (

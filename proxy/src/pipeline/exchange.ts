@@ -1,6 +1,7 @@
 // One request on its way through the proxy: what the policies read and annotate, and what the access
 // log, the metrics and the spans report once it is done.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Clock, systemClock } from '../clock.ts';
 import { clientAddress } from '../http/forwarded.ts';
 import {
   type Context,
@@ -22,6 +23,8 @@ export class Exchange {
   /** The request target as received (path and query). */
   readonly url: string;
   readonly startedAt: number;
+  /** The clock every timer of this request runs on (attempt timeouts, backoff waits, the deadline). */
+  readonly clock: Clock;
   readonly clientIp: string;
   /** http, or https on the TLS listener. */
   readonly scheme: 'http' | 'https';
@@ -30,7 +33,7 @@ export class Exchange {
   /** The request headers for every try, without trace headers (see http/upstream-headers.ts). */
   upstreamHeaders: string[] = [];
 
-  /** Absolute time (performance.now() scale) after which no new try starts and a pending one is cut. */
+  /** Absolute time (the clock's scale) after which no new try starts and a pending one is cut. */
   deadlineAt = Number.POSITIVE_INFINITY;
   /** The route's overall timeout in ms, for messages; 0 when none. */
   deadlineMs = 0;
@@ -74,6 +77,7 @@ export class Exchange {
     route: CompiledRoute | undefined,
     path: string,
     url: string,
+    clock: Clock = systemClock,
   ) {
     this.req = req;
     this.res = res;
@@ -82,7 +86,8 @@ export class Exchange {
     this.path = path;
     this.url = url;
     this.upstreamPath = url;
-    this.startedAt = performance.now();
+    this.clock = clock;
+    this.startedAt = clock.now();
     this.clientIp = clientAddress(req.socket.remoteAddress);
     this.scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
     const headers = req.headers;
@@ -135,12 +140,12 @@ export class Exchange {
   sleep(ms: number): Promise<boolean> {
     if (this.clientGone) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.onClientGone = undefined;
         resolve(true);
       }, ms);
       this.onClientGone = () => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         resolve(false);
       };
     });
@@ -191,7 +196,7 @@ export class Exchange {
   }
 
   /** Milliseconds left before the deadline (Infinity when there is none). */
-  remainingMs(now = performance.now()): number {
+  remainingMs(now = this.clock.now()): number {
     return this.deadlineAt - now;
   }
 }

@@ -15,6 +15,7 @@ export type DecidedBy =
   | 'method_not_allowed'
   | 'redirect'
   | 'client_abort'
+  | 'bad_request'
   | 'error';
 
 /** Why an attempt produced no response. */
@@ -24,6 +25,10 @@ export type FailureKind =
   | 'per_try_timeout'
   | 'deadline'
   | 'client_abort'
+  /** The upstream answered something that is not HTTP (e.g. status 099): the upstream's fault, a 502. */
+  | 'invalid_response'
+  /** The request cannot be forwarded as received (undici refused it before connecting): a 400, no verdict. */
+  | 'invalid_request'
   | 'error';
 
 export type UpstreamHeaders = Record<string, string | string[] | undefined>;
@@ -82,6 +87,7 @@ export function discardOutcome(outcome: Outcome): void {
 /** Whether an outcome counts against an upstream: a 5xx answer or a transport failure. */
 export function isUpstreamFailure(outcome: Outcome): boolean | null {
   if (outcome.kind === 'response') return outcome.status >= 500;
-  if (outcome.kind === 'failure') return outcome.failure === 'client_abort' ? null : true;
+  if (outcome.kind === 'failure')
+    return outcome.failure === 'client_abort' || outcome.failure === 'invalid_request' ? null : true;
   return null;
 }

@@ -5,6 +5,7 @@
 import type { Logger } from '@sre-stack/runtime';
 import type { z } from 'zod';
 import type { Clock } from '../clock.ts';
+import type { SharedState } from '../shared/state.ts';
 import type { Exchange } from './exchange.ts';
 import type { Outcome } from './outcome.ts';
 import type { Next, Target, TargetGate } from './types.ts';
@@ -18,8 +19,16 @@ export interface PolicyContext {
   targets: readonly Target[];
   clock: Clock;
   logger: Logger;
-  /** Serving processes sharing the load; limits that must hold for the whole proxy divide by it. */
+  /**
+   * Worker threads serving. Informational: a policy whose counts must hold for the whole proxy keeps
+   * them in `shared`, not divided by this.
+   */
   workers: number;
+  /**
+   * The state every worker thread sees (see shared/state.ts): `shared.record(key, now)` gives a record of
+   * numbers to lock, read and write. Key it by route and settings, so that a reload keeps it.
+   */
+  shared: SharedState;
   random: () => number;
 }
 

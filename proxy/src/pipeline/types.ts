@@ -40,6 +40,8 @@ export interface UpstreamGroup {
   readonly targets: readonly Target[];
   /** The next target for an attempt, skipping `avoid` (the previous try) when another one exists. */
   pick(exchange: Exchange, avoid: Target | undefined): Target;
+  /** The targets that may take an attempt now (not ejected, not failing health checks). */
+  available(): readonly Target[];
   /** An attempt's outcome, for passive health (outlier ejection). */
   report(target: Target, outcome: Outcome): void;
   /** Milliseconds between body chunks before the stream is given up. */

@@ -9,6 +9,7 @@ import { local, type Outcome } from '../pipeline/outcome.ts';
 import { compose, type Policy, type PolicyDefinition } from '../pipeline/policy.ts';
 import type { CompiledRoute, Next, Rewrite, StaticResponse, Target } from '../pipeline/types.ts';
 import { POLICIES } from '../policies/index.ts';
+import type { SharedState } from '../shared/state.ts';
 import { RouteMetrics, TargetMetrics } from '../telemetry/metrics.ts';
 import { followTargets, type TargetSource } from '../upstream/discovered.ts';
 import { forward } from '../upstream/forward.ts';
@@ -22,6 +23,10 @@ export interface CompileDependencies {
   clock: Clock;
   logger: Logger;
   workers: number;
+  /** The state shared by every worker thread (policies keep their counts there). */
+  shared: SharedState;
+  /** Whether this thread runs active health checks (one worker thread does). Default true. */
+  runsHealthChecks?: boolean;
   random?: () => number;
   /** The table in force, whose policies may be carried over. */
   previous?: RoutingTable;
@@ -193,6 +198,7 @@ function compileRoute(
       clock: deps.clock,
       logger: deps.logger,
       random: deps.random,
+      sharing: { shared: deps.shared, runsChecks: deps.runsHealthChecks ?? true },
     });
     let stop: (() => void) | undefined;
     if (group.discovery) {
@@ -241,7 +247,6 @@ function policyFor(
     definition.key,
     section,
     targets.map((target) => target.origin),
-    deps.workers,
   ]);
   const policy =
     deps.previous?.policies.get(key) ??
@@ -252,6 +257,7 @@ function policyFor(
       clock: deps.clock,
       logger: deps.logger,
       workers: deps.workers,
+      shared: deps.shared,
       random: deps.random ?? Math.random,
     });
   policies.set(key, policy);

@@ -2,9 +2,10 @@
 // when the response is over (or the client left) record metrics, end the span and log the request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@sre-stack/runtime';
+import type { Clock } from '../clock.ts';
 import { upstreamRequestHeaders } from '../http/upstream-headers.ts';
+import { ANSWERS } from '../pipeline/answers.ts';
 import { Exchange } from '../pipeline/exchange.ts';
-import { local } from '../pipeline/outcome.ts';
 import type { CompiledRoute } from '../pipeline/types.ts';
 import { type RoutingTable, rewritePath } from '../route/compile.ts';
 import { pathOf } from '../route/matcher.ts';
@@ -25,6 +26,8 @@ export interface ServingState extends ResponseOptions {
   redirect?: CompiledRoute;
   /** The Strict-Transport-Security value for HTTPS responses, when set. */
   hsts?: string;
+  /** The clock every request's timers run on. */
+  clock: Clock;
 }
 
 let noRouteMetrics: RouteMetrics | undefined;
@@ -34,7 +37,11 @@ export function createRequestHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     let url = req.url ?? '/';
-    if (url.charCodeAt(0) !== 47 /* / */) url = originForm(url);
+    if (url.charCodeAt(0) !== 47 /* / */) {
+      const origin = originForm(url);
+      if (origin === undefined) return refuseTarget(req, res, url, state);
+      url = origin;
+    }
     const path = pathOf(url);
     const stats = state.stats;
     // Reading the statistics is not traffic: answered before routing, and not counted.
@@ -45,7 +52,7 @@ export function createRequestHandler(
       state.redirect !== undefined && !encrypted
         ? state.redirect
         : state.table.match(req.method ?? 'GET', path, req);
-    const exchange = new Exchange(req, res, route, path, url);
+    const exchange = new Exchange(req, res, route, path, url, state.clock);
     res.on('close', () => finish(exchange, state));
     if (encrypted && state.hsts !== undefined)
       exchange.addResponseHeader('strict-transport-security', state.hsts);
@@ -54,13 +61,8 @@ export function createRequestHandler(
       commit(
         exchange,
         allowed.length > 0
-          ? local(
-              405,
-              `method ${exchange.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}\n`,
-              'method_not_allowed',
-              ['allow', allowed.join(', ')],
-            )
-          : local(404, `no route matches ${exchange.method} ${path}\n`, 'no_route'),
+          ? ANSWERS.methodNotAllowed(exchange.method, path, allowed)
+          : ANSWERS.noRoute(exchange.method, path),
         state,
       );
       return;
@@ -75,21 +77,30 @@ export function createRequestHandler(
       (outcome) => commit(exchange, outcome, state),
       (error: unknown) => {
         state.logger.error({ err: error, route: route.name }, 'request pipeline failed');
-        if (!res.headersSent) commit(exchange, local(500, 'internal proxy error\n', 'error'), state);
+        if (!res.headersSent) commit(exchange, ANSWERS.internalError(), state);
         else res.destroy();
       },
     );
   };
 }
 
-/** An absolute-form request target (GET http://host/path) reduced to the path and query. */
-function originForm(url: string): string {
+/** An absolute-form request target (GET http://host/path) reduced to the path and query; undefined
+ * for what cannot be forwarded (asterisk-form `OPTIONS *`, authority-form, garbage). */
+function originForm(url: string): string | undefined {
+  if (!/^https?:\/\//i.test(url)) return undefined;
   try {
     const parsed = new URL(url);
     return parsed.pathname + parsed.search;
   } catch {
-    return url;
+    return undefined;
   }
+}
+
+/** A request target the proxy cannot forward: answered 400 here, no route, no upstream, no policy. */
+function refuseTarget(req: IncomingMessage, res: ServerResponse, url: string, state: ServingState): void {
+  const exchange = new Exchange(req, res, undefined, '/', '/', state.clock);
+  res.on('close', () => finish(exchange, state));
+  commit(exchange, ANSWERS.badTarget(url), state);
 }
 
 function finish(exchange: Exchange, state: ServingState): void {
@@ -102,7 +113,7 @@ function finish(exchange: Exchange, state: ServingState): void {
     exchange.status = 499;
     exchange.decidedBy = 'client_abort';
   }
-  const durationMs = performance.now() - exchange.startedAt;
+  const durationMs = exchange.clock.now() - exchange.startedAt;
   const route = exchange.route;
   noRouteMetrics ??= new RouteMetrics('no_route');
   const metrics = route ? route.metrics : noRouteMetrics;

@@ -10,6 +10,8 @@ import { DockerClient } from '../discovery/docker/client.ts';
 import { DockerDiscovery } from '../discovery/docker/discovery.ts';
 import { dockerEndpoint } from '../discovery/docker/docker-host.ts';
 import { compileConfig, type RoutingTable } from '../route/compile.ts';
+import { keySlotsFor } from '../shared/sizing.ts';
+import { SharedState } from '../shared/state.ts';
 import { RgateStats } from '../stats/rgate-stats.ts';
 import type { AccessLog } from '../telemetry/access-log.ts';
 import { forgetRoute } from '../telemetry/metrics.ts';
@@ -23,7 +25,18 @@ export interface ProxyServerOptions {
   logger: Logger;
   accessLog: AccessLog;
   workers: number;
+  /** The state shared with the other worker threads; a private one when serving alone. */
+  shared?: SharedState;
+  /** Whether this thread runs active health checks (one worker thread does). Default true. */
+  runsHealthChecks?: boolean;
   clock?: Clock;
+}
+
+export interface PreparedConfig {
+  readonly config: ProxyConfig;
+  readonly table: RoutingTable;
+  readonly credentials: TlsCredentials | undefined;
+  readonly poolsBefore: Set<string>;
 }
 
 export class ProxyServer {
@@ -40,14 +53,17 @@ export class ProxyServer {
   /** Kept across reloads: the statistics count everything since the start. */
   private readonly statsCounts = new RgateStats();
   private tlsPort: number | undefined;
+  private readonly shared: SharedState;
 
   constructor(initial: ProxyConfig, options: ProxyServerOptions) {
     this.options = options;
+    this.shared = options.shared ?? SharedState.create({ keySlots: keySlotsFor(initial), shared: false });
     this.state = {
       table: undefined as unknown as RoutingTable,
       accessLog: initial.accessLog ? options.accessLog : undefined,
       logger: options.logger,
       draining: () => this.draining,
+      clock: options.clock ?? systemClock,
     };
     this.state.table = this.compile(initial);
     this.applyListenerSettings(initial);
@@ -76,11 +92,36 @@ export class ProxyServer {
 
   /** Compiles and swaps in a config; throws (keeping the old one) if it cannot be compiled. */
   async apply(next: ProxyConfig): Promise<void> {
-    const previous = this.config;
+    this.commit(await this.prepare(next));
+  }
+
+  /**
+   * The first half of a reload: everything that can fail (certificates, compiling the table), with
+   * nothing in force changed. Then commit() swaps it in, or abort() drops it.
+   */
+  async prepare(next: ProxyConfig): Promise<PreparedConfig> {
     // Certificates first: a missing or broken file refuses the reload before anything changed.
     let credentials: TlsCredentials | undefined;
     if (this.tls && next.tls) credentials = await readCredentials(next.tls.cert, next.tls.key);
-    const table = this.compile(next);
+    const poolsBefore = this.pools.snapshotUsed();
+    const table = this.compile(next, false);
+    return { config: next, table, credentials, poolsBefore };
+  }
+
+  /** Drops a prepared config: its health checks stop, pools only it opened close. */
+  abort(prepared: PreparedConfig): void {
+    const kept = new Set(this.state.table.policies.values());
+    for (const policy of prepared.table.policies.values()) if (!kept.has(policy)) policy.dispose?.();
+    prepared.table.disposeGroups();
+    this.pools.abortReload(prepared.poolsBefore);
+    this.pools.endReload();
+  }
+
+  /** Swaps in a prepared config; nothing here can fail. */
+  commit(prepared: PreparedConfig): void {
+    const { config: next, table, credentials } = prepared;
+    const previous = this.config;
+    this.pools.endReload();
     const old = this.state.table;
     this.state.table = table;
     this.state.accessLog = next.accessLog ? this.options.accessLog : undefined;
@@ -111,7 +152,8 @@ export class ProxyServer {
     }
   }
 
-  private compile(config: ProxyConfig): RoutingTable {
+  /** Compiles a table; `settle` closes the pools it does not use (at once, not for a prepared reload). */
+  private compile(config: ProxyConfig, settle = true): RoutingTable {
     this.pools.beginReload();
     const usesDiscovery =
       Object.values(config.upstreams).some((group) => group.discovery) ||
@@ -125,10 +167,12 @@ export class ProxyServer {
       clock: this.options.clock ?? systemClock,
       logger: this.options.logger,
       workers: this.options.workers,
+      shared: this.shared,
+      runsHealthChecks: this.options.runsHealthChecks,
       previous: this.state.table,
       targetSource: this.discovery,
     });
-    this.pools.endReload();
+    if (settle) this.pools.endReload();
     if (this.discovery && !this.discoveryStarted) this.discoveryStarted = this.discovery.start();
     return table;
   }
@@ -151,12 +195,13 @@ export class ProxyServer {
     server.requestTimeout = config.server.requestTimeout;
   }
 
-  listen(port: number, host: string | undefined): Promise<number> {
-    return listenOn(this.server, port, host);
+  /** `reusePort`: one of several worker threads listening on the same port (the kernel spreads connections). */
+  listen(port: number, host: string | undefined, reusePort = false): Promise<number> {
+    return listenOn(this.server, port, host, reusePort);
   }
 
   /** Starts the TLS listener (the config must have `tls`); the plain one then redirects, if so configured. */
-  async listenTls(port: number, host: string | undefined): Promise<number> {
+  async listenTls(port: number, host: string | undefined, reusePort = false): Promise<number> {
     const config = this.config as ProxyConfig;
     const tls = config.tls;
     if (!tls) throw new Error('no tls section in the config');
@@ -168,7 +213,7 @@ export class ProxyServer {
       this.options.logger,
     );
     this.applyServerSettings(this.tls.server, config);
-    const bound = await listenOn(this.tls.server, port, host);
+    const bound = await listenOn(this.tls.server, port, host, reusePort);
     this.tlsPort = bound;
     this.applyListenerSettings(config);
     return bound;
@@ -195,10 +240,15 @@ export class ProxyServer {
   }
 }
 
-function listenOn(server: Server, port: number, host: string | undefined): Promise<number> {
+function listenOn(
+  server: Server,
+  port: number,
+  host: string | undefined,
+  reusePort: boolean,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, reusePort }, () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });

@@ -72,11 +72,25 @@ function describeFailure(
   const route = exchange.route?.name ?? 'no_route';
   const tries = `${exchange.attempts} ${exchange.attempts === 1 ? 'try' : 'tries'}`;
   const target = exchange.target?.origin ?? 'the upstream';
+  if (outcome.failure === 'invalid_request') {
+    // Refused before anything was sent: the request itself cannot be forwarded; no upstream is involved.
+    const body = `400 Bad Request: this request cannot be forwarded (${outcome.message}; route ${route})\n`;
+    return { status: 400, decidedBy: 'bad_request', body };
+  }
   const timedOut = outcome.failure === 'deadline' || outcome.failure === 'per_try_timeout';
-  // Unreachable: 502 Bad Gateway, or 503 where the route says so (rgate's "backend is down").
-  const status = timedOut ? 504 : (exchange.route?.upstream?.unreachableStatus ?? 502);
+  // Unreachable: 502 Bad Gateway, or 503 where the route says so (rgate's "backend is down"). An
+  // invalid answer is a 502 whatever the route says: the upstream was reached.
+  const status = timedOut
+    ? 504
+    : outcome.failure === 'invalid_response'
+      ? 502
+      : (exchange.route?.upstream?.unreachableStatus ?? 502);
   const decidedBy: DecidedBy = timedOut ? 'timeout' : exchange.attempts > 1 ? 'retry' : 'upstream';
-  const what = timedOut ? `${target} did not answer in time` : `could not get a response from ${target}`;
+  const what = timedOut
+    ? `${target} did not answer in time`
+    : outcome.failure === 'invalid_response'
+      ? `${target} sent an invalid response`
+      : `could not get a response from ${target}`;
   const body = `${status} ${STATUS_CODES[status]}: ${what} (${outcome.message}; route ${route}, ${tries})\n`;
   return { status, decidedBy, body };
 }

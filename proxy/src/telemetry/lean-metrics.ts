@@ -115,6 +115,8 @@ export class LeanCounter extends Family<CounterChild> {
 
 export class GaugeChild {
   value = 0;
+  /** When set, the value is read at scrape time (state that lives elsewhere, e.g. shared memory). */
+  read: (() => number) | undefined;
   set(value: number): void {
     this.value = value;
   }
@@ -132,7 +134,7 @@ export class LeanGauge extends Family<GaugeChild> {
     return new GaugeChild();
   }
   protected values(labels: Labels, child: GaugeChild): MetricValue[] {
-    return [{ labels, value: child.value }];
+    return [{ labels, value: child.read ? child.read() : child.value }];
   }
 }
 

@@ -49,7 +49,7 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
 
   private state = PENDING;
   private controller: DispatchController | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private span: Span | undefined;
   private resolve!: (outcome: Outcome) => void;
   private statusMessage: string | undefined;
@@ -65,7 +65,7 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
     this.exchange = exchange;
     this.target = target;
     this.number = number;
-    this.startedAt = performance.now();
+    this.startedAt = exchange.clock.now();
   }
 
   start(headers: string[]): Promise<Outcome> {
@@ -80,7 +80,7 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
       return promise;
     }
     target.active++;
-    if (budget !== Number.POSITIVE_INFINITY) this.timer = setTimeout(this.onTimeout, budget);
+    if (budget !== Number.POSITIVE_INFINITY) this.timer = exchange.clock.setTimeout(this.onTimeout, budget);
     const span = startClientSpan(exchange.parentContext, exchange.span, exchange.method, () => {
       const attributes: Record<string, string | number> = {
         'http.request.method': exchange.method,
@@ -126,13 +126,19 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
     headers: UpstreamHeaders,
     statusMessage?: string,
   ): void {
-    if (statusCode < 200 || this.state !== PENDING) return;
-    clearTimeout(this.timer);
+    if (this.state !== PENDING) return;
+    if (statusCode < 100 || statusCode > 599) {
+      // Not an HTTP status (a `099` status line): the upstream is broken; the client gets a clean 502.
+      this.settle('invalid_response', `the upstream answered an invalid status code ${statusCode}`);
+      return;
+    }
+    if (statusCode < 200) return;
+    this.exchange.clock.clearTimeout(this.timer);
     this.state = HEAD;
     this.status = statusCode;
     this.headers = headers;
     this.statusMessage = statusMessage;
-    this.serviceTimeMs = performance.now() - this.startedAt;
+    this.serviceTimeMs = this.exchange.clock.now() - this.startedAt;
     const outcome: Outcome = { kind: 'response', status: statusCode, headers, response: this };
     this.onOutcome?.(outcome);
     // Not paused: the commit comes a microtask later, and until then the parser only goes through the
@@ -243,7 +249,7 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
   private readonly onTimeout = (): void => {
     if (this.state !== PENDING) return;
     const exchange = this.exchange;
-    const deadline = performance.now() >= exchange.deadlineAt - 1;
+    const deadline = exchange.clock.now() >= exchange.deadlineAt - 1;
     const message = deadline
       ? `no response within the route's ${exchange.deadlineMs} ms deadline`
       : `no response within the per-try timeout of ${exchange.perTryTimeoutMs} ms`;
@@ -257,7 +263,7 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
 
   /** Ends a try that produced no response: resolves the failure and aborts what is still in flight. */
   private settle(kind: FailureKind, message: string): void {
-    clearTimeout(this.timer);
+    this.exchange.clock.clearTimeout(this.timer);
     this.state = SETTLED;
     this.controller?.abort(new AbortedByProxy(kind, message));
     this.finish(kind);
@@ -273,7 +279,7 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
     if (this.span === undefined) return;
     const target = this.target;
     target.active--;
-    const ms = performance.now() - this.startedAt;
+    const ms = this.exchange.clock.now() - this.startedAt;
     // What the upstream took, so that the time the proxy added can be told apart (added latency).
     this.exchange.upstreamMs += ms;
     const seconds = ms / 1000;

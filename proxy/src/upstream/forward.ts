@@ -1,7 +1,9 @@
 // The end of every pipeline: choose a target (asking the gates, e.g. per-target circuit breakers) and
 // make one attempt.
+
+import { ANSWERS } from '../pipeline/answers.ts';
 import type { Exchange } from '../pipeline/exchange.ts';
-import { failure, local, type Outcome } from '../pipeline/outcome.ts';
+import { failure, type Outcome } from '../pipeline/outcome.ts';
 import type { Target, TargetGate } from '../pipeline/types.ts';
 import { Attempt } from './attempt.ts';
 
@@ -10,9 +12,7 @@ export function forward(exchange: Exchange): Promise<Outcome> {
   const group = route.upstream!;
   const targets = group.targets;
   if (targets.length === 0) {
-    return Promise.resolve(
-      local(503, `route ${route.name}: upstream "${group.name}" has no targets`, 'no_upstream'),
-    );
+    return Promise.resolve(ANSWERS.noUpstream(route.name, group.name));
   }
   if (exchange.remainingMs() <= 0) {
     return Promise.resolve(
@@ -23,7 +23,7 @@ export function forward(exchange: Exchange): Promise<Outcome> {
   let target = group.pick(exchange, exchange.target);
   let permits: number[] | undefined;
   if (gates.length > 0) {
-    const admitted = admit(gates, targets, target);
+    const admitted = admit(gates, group.available(), targets, target);
     if (!admitted) return Promise.resolve((gates[0] as TargetGate).rejection(exchange));
     target = admitted.target;
     permits = admitted.permits;
@@ -48,13 +48,31 @@ export function forward(exchange: Exchange): Promise<Outcome> {
   return attempt.start(exchange.upstreamHeaders.slice());
 }
 
-/** The first target, starting at the balancer's pick, that every gate admits. */
+/**
+ * The first target, starting at the balancer's pick, that every gate admits: the available (not
+ * ejected) targets first, then, only if none of them is admitted, the others.
+ */
 function admit(
   gates: readonly TargetGate[],
+  available: readonly Target[],
   targets: readonly Target[],
   preferred: Target,
 ): { target: Target; permits: number[] } | undefined {
-  const start = targets.indexOf(preferred);
+  const first = tryTargets(gates, available, preferred);
+  if (first !== undefined || available.length === targets.length) return first;
+  return tryTargets(
+    gates,
+    targets.filter((target) => !available.includes(target)),
+    undefined,
+  );
+}
+
+function tryTargets(
+  gates: readonly TargetGate[],
+  targets: readonly Target[],
+  preferred: Target | undefined,
+): { target: Target; permits: number[] } | undefined {
+  const start = preferred === undefined ? 0 : Math.max(0, targets.indexOf(preferred));
   for (let offset = 0; offset < targets.length; offset++) {
     const target = targets[(start + offset) % targets.length] as Target;
     const permits: number[] = [];

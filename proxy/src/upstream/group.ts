@@ -6,7 +6,7 @@ import type { Exchange } from '../pipeline/exchange.ts';
 import { isUpstreamFailure, type Outcome } from '../pipeline/outcome.ts';
 import type { Target, UpstreamGroup } from '../pipeline/types.ts';
 import { STRATEGIES, type Strategy } from './balancer.ts';
-import { GroupHealth, type HealthSettings } from './health.ts';
+import { GroupHealth, type HealthSettings, type HealthSharing } from './health.ts';
 
 export interface GroupOptions {
   name: string;
@@ -20,6 +20,8 @@ export interface GroupOptions {
   clock: Clock;
   logger: Logger;
   random?: () => number;
+  /** Where target health is kept, and whether this thread runs the active checks. */
+  sharing?: HealthSharing;
 }
 
 export class Group implements UpstreamGroup {
@@ -38,7 +40,13 @@ export class Group implements UpstreamGroup {
     this.unreachableStatus = options.unreachableStatus ?? 502;
     this.strategy = factory(options.random ?? Math.random);
     this.current = options.targets;
-    this.health = new GroupHealth(options.route, options.health ?? {}, options.clock, options.logger);
+    this.health = new GroupHealth(
+      options.route,
+      options.health ?? {},
+      options.clock,
+      options.logger,
+      options.sharing,
+    );
     this.health.track(this.current);
     this.health.start();
   }
@@ -51,6 +59,10 @@ export class Group implements UpstreamGroup {
   setTargets(targets: Target[]): void {
     this.current = targets;
     this.health.track(targets);
+  }
+
+  available(): readonly Target[] {
+    return this.health.available(this.current);
   }
 
   pick(_exchange: Exchange, avoid: Target | undefined): Target {

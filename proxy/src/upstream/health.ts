@@ -9,16 +9,21 @@
 // Active (optional): every `interval`, GET `path` on each target; 2xx/3xx passes. `unhealthyThreshold`
 // failures in a row mark it down, `healthyThreshold` passes in a row up again.
 //
+// The verdicts and the state live in a shared record per target (see shared/state.ts): every worker
+// thread counts the same failures and sees the same ejection. Active checks run in one thread only
+// (`runsChecks`), so that the thresholds count each check once.
+//
 // A target is available when neither says it is out. When no target is available the group balances
 // over all of them anyway (Envoy's panic mode): better a request that might fail than a certain 503.
 import type { Logger } from '@sre-stack/runtime';
 import type { Clock } from '../clock.ts';
 import type { Target } from '../pipeline/types.ts';
+import { privateRecord, type RecordRef, type SharedState } from '../shared/state.ts';
 import { LeanCounter, LeanGauge } from '../telemetry/lean-metrics.ts';
 
 const upGauge = new LeanGauge(
   'proxy_upstream_target_up',
-  'Whether a target takes traffic (1) or is ejected or failing its health check (0). Across workers the lowest is reported.',
+  'Whether a target takes traffic (1) or is ejected or failing its health check (0); one state shared by every worker thread.',
   ['route', 'target'],
   'min',
 );
@@ -52,15 +57,24 @@ export interface HealthSettings {
   active?: ActiveHealthSettings;
 }
 
+// Fields of a target's record.
+const FAILURES = 0;
+const EJECTIONS = 1;
+const EJECTED_UNTIL = 2;
+const LAST_EJECTION_END = 3;
+const ACTIVE_DOWN = 4;
+const ACTIVE_STREAK = 5;
+
 interface TargetState {
   target: Target;
-  failures: number;
-  ejections: number;
-  ejectedUntil: number;
-  lastEjectionEnd: number;
-  activeDown: boolean;
-  activeStreak: number;
-  up: ReturnType<LeanGauge['child']>;
+  record: RecordRef;
+}
+
+export interface HealthSharing {
+  /** Where the targets' records live; a private record per target when absent. */
+  shared?: SharedState;
+  /** Whether this thread runs the active checks (one thread does). Default true. */
+  runsChecks?: boolean;
 }
 
 export class GroupHealth {
@@ -69,15 +83,23 @@ export class GroupHealth {
   private readonly route: string;
   private readonly clock: Clock;
   private readonly logger: Logger;
+  private readonly sharing: HealthSharing;
   private timer: unknown;
   private disposed = false;
   private panicLogged = false;
 
-  constructor(route: string, settings: HealthSettings, clock: Clock, logger: Logger) {
+  constructor(
+    route: string,
+    settings: HealthSettings,
+    clock: Clock,
+    logger: Logger,
+    sharing: HealthSharing = {},
+  ) {
     this.route = route;
     this.settings = settings;
     this.clock = clock;
     this.logger = logger;
+    this.sharing = sharing;
   }
 
   get enabled(): boolean {
@@ -94,18 +116,10 @@ export class GroupHealth {
         existing.target = target;
         continue;
       }
-      const up = upGauge.child(this.route, target.origin);
-      up.set(1);
-      this.states.set(target.origin, {
-        target,
-        failures: 0,
-        ejections: 0,
-        ejectedUntil: 0,
-        lastEjectionEnd: 0,
-        activeDown: false,
-        activeStreak: 0,
-        up,
-      });
+      const key = `health|${this.route}|${target.origin}|${JSON.stringify(this.settings)}`;
+      const record = this.sharing.shared?.record(key, this.clock.now()) ?? privateRecord();
+      upGauge.child(this.route, target.origin).read = () => (this.isUp(target) ? 1 : 0);
+      this.states.set(target.origin, { target, record });
     }
   }
 
@@ -139,16 +153,20 @@ export class GroupHealth {
   isUp(target: Target, now = this.clock.now()): boolean {
     const state = this.states.get(target.origin);
     if (!state) return true;
-    if (state.activeDown) return false;
-    if (state.ejectedUntil > now) return false;
-    if (state.ejectedUntil !== 0) {
+    const { table, slot, base } = state.record;
+    const data = table.data;
+    table.lock(slot);
+    let up = true;
+    if (data[base + ACTIVE_DOWN] === 1) up = false;
+    else if ((data[base + EJECTED_UNTIL] as number) > now) up = false;
+    else if (data[base + EJECTED_UNTIL] !== 0) {
       // The ejection just ended: the target is back.
-      state.lastEjectionEnd = state.ejectedUntil;
-      state.ejectedUntil = 0;
-      state.failures = 0;
-      state.up.set(1);
+      data[base + LAST_EJECTION_END] = data[base + EJECTED_UNTIL] as number;
+      data[base + EJECTED_UNTIL] = 0;
+      data[base + FAILURES] = 0;
     }
-    return true;
+    table.unlock(slot);
+    return up;
   }
 
   /** An attempt's verdict: true success, false failure (5xx or transport error), null none. */
@@ -158,27 +176,35 @@ export class GroupHealth {
     const state = this.states.get(target.origin);
     if (!state) return;
     const now = this.clock.now();
+    const { table, slot, base } = state.record;
+    const data = table.data;
+    table.lock(slot);
+    let period = 0;
+    let count = 0;
     if (success) {
-      state.failures = 0;
+      data[base + FAILURES] = 0;
       if (
-        state.ejections > 0 &&
-        state.ejectedUntil === 0 &&
-        now - state.lastEjectionEnd > passive.maxEjectionMs
+        (data[base + EJECTIONS] as number) > 0 &&
+        data[base + EJECTED_UNTIL] === 0 &&
+        now - (data[base + LAST_EJECTION_END] as number) > passive.maxEjectionMs
       ) {
-        state.ejections = 0;
+        data[base + EJECTIONS] = 0;
       }
-      return;
+    } else if ((data[base + EJECTED_UNTIL] as number) <= now) {
+      data[base + FAILURES] = (data[base + FAILURES] as number) + 1;
+      if ((data[base + FAILURES] as number) >= passive.consecutiveFailures) {
+        count = (data[base + EJECTIONS] as number) + 1;
+        data[base + EJECTIONS] = count;
+        period = Math.min(passive.maxEjectionMs, passive.baseEjectionMs * count);
+        data[base + EJECTED_UNTIL] = now + period;
+        data[base + FAILURES] = 0;
+      }
     }
-    if (state.ejectedUntil > now) return;
-    if (++state.failures < passive.consecutiveFailures) return;
-    state.ejections++;
-    const period = Math.min(passive.maxEjectionMs, passive.baseEjectionMs * state.ejections);
-    state.ejectedUntil = now + period;
-    state.failures = 0;
-    state.up.set(0);
+    table.unlock(slot);
+    if (period === 0) return;
     ejections.child(this.route, target.origin).inc();
     this.logger.warn(
-      { route: this.route, target: target.origin, ejection_ms: period, ejections: state.ejections },
+      { route: this.route, target: target.origin, ejection_ms: period, ejections: count },
       `target ejected for ${period} ms after ${passive.consecutiveFailures} consecutive failures`,
     );
   }
@@ -186,7 +212,7 @@ export class GroupHealth {
   /** Starts the active checks (if configured). */
   start(): void {
     const active = this.settings.active;
-    if (!active || this.timer !== undefined || this.disposed) return;
+    if (!active || this.timer !== undefined || this.disposed || this.sharing.runsChecks === false) return;
     const tick = () => {
       if (this.disposed) return;
       void this.checkAll(active).finally(() => {
@@ -223,19 +249,21 @@ export class GroupHealth {
     }
     if (this.disposed) return;
     checks.child(this.route, state.target.origin, passed ? 'pass' : 'fail').inc();
+    const { table, slot, base } = state.record;
+    const data = table.data;
+    table.lock(slot);
+    const down = data[base + ACTIVE_DOWN] === 1;
     // A streak counts checks in the direction that would change the state.
-    state.activeStreak = passed === state.activeDown ? state.activeStreak + 1 : 0;
-    const threshold = state.activeDown ? active.healthyThreshold : active.unhealthyThreshold;
-    if (state.activeStreak < threshold) return;
-    state.activeStreak = 0;
-    state.activeDown = !state.activeDown;
-    const now = this.clock.now();
-    state.up.set(state.activeDown || state.ejectedUntil > now ? 0 : 1);
-    this.logger[state.activeDown ? 'warn' : 'info'](
+    const streak = passed === down ? (data[base + ACTIVE_STREAK] as number) + 1 : 0;
+    const threshold = down ? active.healthyThreshold : active.unhealthyThreshold;
+    const flips = streak >= threshold;
+    data[base + ACTIVE_STREAK] = flips ? 0 : streak;
+    if (flips) data[base + ACTIVE_DOWN] = down ? 0 : 1;
+    table.unlock(slot);
+    if (!flips) return;
+    this.logger[down ? 'info' : 'warn'](
       { route: this.route, target: state.target.origin, path: active.path },
-      state.activeDown
-        ? 'target failed its health checks: out of rotation'
-        : 'target passes its health checks again',
+      down ? 'target passes its health checks again' : 'target failed its health checks: out of rotation',
     );
   }
 }

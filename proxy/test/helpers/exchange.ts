@@ -1,5 +1,6 @@
 // Exchanges for unit tests of policies: a real Exchange over stand-in request and response objects.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../../src/clock.ts';
 import { Exchange } from '../../src/pipeline/exchange.ts';
 import type { Outcome } from '../../src/pipeline/outcome.ts';
 import type { CompiledRoute } from '../../src/pipeline/types.ts';
@@ -10,7 +11,11 @@ export interface FakeRequest {
   remoteAddress?: string;
 }
 
-export function fakeExchange(request: FakeRequest = {}, route: Partial<CompiledRoute> = {}): Exchange {
+export function fakeExchange(
+  request: FakeRequest = {},
+  route: Partial<CompiledRoute> = {},
+  clock?: Clock,
+): Exchange {
   const req = {
     method: request.method ?? 'GET',
     url: '/',
@@ -25,6 +30,7 @@ export function fakeExchange(request: FakeRequest = {}, route: Partial<CompiledR
     { name: 'test', template: '/*', active: 1, gates: [], ...route } as CompiledRoute,
     '/',
     '/',
+    clock,
   );
 }
 

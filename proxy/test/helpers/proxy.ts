@@ -1,6 +1,8 @@
 // Starting the real bins for integration tests: the proxy with a config written to a temp file, and the
 // scriptable upstream fixture.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningProcess, startProcess } from '@sre-stack/runtime/testing';
@@ -44,7 +46,8 @@ export interface RunningProxy {
 }
 
 export interface ProxyOptions {
-  workers?: number;
+  /** --workers N; null passes no flag (the default the product ships). Default 1. */
+  workers?: number | null;
   env?: Record<string, string | undefined>;
   args?: string[];
 }
@@ -61,8 +64,7 @@ export async function startProxy(yaml: string, options: ProxyOptions = {}): Prom
       '0',
       '--metrics-port',
       '0',
-      '--workers',
-      String(options.workers ?? 1),
+      ...(options.workers === null ? [] : ['--workers', String(options.workers ?? 1)]),
       ...(options.args ?? []),
     ],
     env: options.env,
@@ -99,6 +101,47 @@ export function sample(page: string, name: string, labels: Record<string, string
     if (Object.entries(labels).every(([key, value]) => found[key] === value)) return Number(match[3]);
   }
   return undefined;
+}
+
+/** A request on a connection of its own (closed after the response): the kernel may hand each one to
+ * another worker thread. Resolves the status, headers and body. */
+export function requestOnNewConnection(
+  url: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: options.method ?? 'GET', agent: false, headers: { connection: 'close', ...options.headers } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error('no answer in 10 s')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Sends raw bytes on a new connection and resolves what came back when the server closed it. */
+export function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer in 10 s')));
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
 }
 
 /** Access log lines (msg "request") the proxy wrote so far. */

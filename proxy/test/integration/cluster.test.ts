@@ -1,5 +1,5 @@
-// --workers N: node:cluster workers share the listener; the primary watches the config, serves /metrics
-// merged from every worker (counters summed, exemplars kept), and drains them all on SIGTERM.
+// --workers N: worker threads share the port (SO_REUSEPORT); the main thread watches the config, serves
+// /metrics merged from every worker (counters summed, exemplars kept), and drains them all on SIGTERM.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { eventually } from '@sre-stack/runtime/testing';

@@ -30,7 +30,7 @@ routes:
     rewrite: { stripPrefix: /r }
     upstream: main
     policies:
-      retry: { retries: 2, on: [5xx, connect-failure, reset, per-try-timeout], perTryTimeout: 300ms, backoff: { base: 10ms } }
+      retry: { retries: 2, on: [5xx, connect-failure, reset, per-try-timeout], perTryTimeout: 1s, backoff: { base: 10ms } }
   - name: post
     match: { pathPrefix: /post/ }
     rewrite: { stripPrefix: /post }

@@ -6,6 +6,7 @@ import type { PolicyContext } from '../../src/pipeline/policy.ts';
 import type { Target } from '../../src/pipeline/types.ts';
 import { CircuitBreaker, type CircuitState, PASS } from '../../src/policies/circuit-breaker/breaker.ts';
 import { circuitBreakerPolicy } from '../../src/policies/circuit-breaker/index.ts';
+import { SharedState } from '../../src/shared/state.ts';
 import { fakeExchange } from '../helpers/exchange.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 
@@ -111,6 +112,7 @@ function context(clock: FakeClock, targets: Target[] = []): PolicyContext {
     clock,
     logger: createLogger({ service: 'test', level: 'silent' }),
     workers: 1,
+    shared: SharedState.create({ shared: false }),
     random: Math.random,
   };
 }

@@ -7,6 +7,7 @@ import type { Outcome } from '../../src/pipeline/outcome.ts';
 import { faultPolicy } from '../../src/policies/fault/index.ts';
 import { FaultOverlay } from '../../src/policies/fault/overlay.ts';
 import { decide, describeFault, faultSchema, parseAdminFault } from '../../src/policies/fault/rules.ts';
+import { SharedState } from '../../src/shared/state.ts';
 import { fakeExchange } from '../helpers/exchange.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 
@@ -91,6 +92,7 @@ describe('fault policy', () => {
     logger: createLogger({ service: 'test', level: 'silent' }),
     workers: 1,
     random,
+    shared: SharedState.create({ shared: false }),
   });
 
   it('answers an abort as the upstream would, marked with x-proxy-fault, without calling the upstream', async () => {

@@ -3,17 +3,23 @@ import { describe, it } from 'node:test';
 import { createLogger } from '@sre-stack/runtime';
 import type { LocalOutcome, Outcome } from '../../src/pipeline/outcome.ts';
 import type { PolicyContext } from '../../src/pipeline/policy.ts';
+import { tokenBucket } from '../../src/policies/rate-limit/algorithms.ts';
 import { policyHeader, sfString, stateHeader } from '../../src/policies/rate-limit/headers.ts';
 import { rateLimitPolicy } from '../../src/policies/rate-limit/index.ts';
-import { KeyedBuckets } from '../../src/policies/rate-limit/keyed-buckets.ts';
+import { SharedBuckets, type TakeResult } from '../../src/policies/rate-limit/keyed-buckets.ts';
 import { TokenBucket } from '../../src/policies/rate-limit/token-bucket.ts';
+import { SharedState } from '../../src/shared/state.ts';
 import { fakeExchange, statusOf } from '../helpers/exchange.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 
 const ok: Outcome = { kind: 'local', status: 200, body: 'ok', decidedBy: 'static' };
 const next = () => Promise.resolve(ok);
 
-function context(clock: FakeClock, workers = 1): PolicyContext {
+function context(
+  clock: FakeClock,
+  workers = 1,
+  shared = SharedState.create({ shared: false }),
+): PolicyContext {
   return {
     route: 'api',
     upstream: true,
@@ -21,13 +27,14 @@ function context(clock: FakeClock, workers = 1): PolicyContext {
     clock,
     logger: createLogger({ service: 'test', level: 'silent' }),
     workers,
+    shared,
     random: Math.random,
   };
 }
 
-function create(config: Record<string, unknown>, clock: FakeClock, workers = 1) {
+function create(config: Record<string, unknown>, clock: FakeClock, workers = 1, shared?: SharedState) {
   const parsed = rateLimitPolicy.schema.parse(config);
-  return rateLimitPolicy.create(parsed, context(clock, workers));
+  return rateLimitPolicy.create(parsed, context(clock, workers, shared));
 }
 
 describe('token bucket', () => {
@@ -44,23 +51,34 @@ describe('token bucket', () => {
   });
 });
 
-describe('keyed buckets', () => {
-  it('keeps one bucket per key and never more than maxKeys', () => {
-    const buckets = new KeyedBuckets(1, 1000, 2, 0);
-    assert.equal(buckets.get('a', 0).take(0), true);
-    assert.equal(buckets.get('a', 0).take(0), false);
-    assert.equal(buckets.get('b', 0).take(0), true);
-    buckets.get('c', 0);
-    assert.equal(buckets.size, 2, 'the oldest key was evicted');
-    assert.equal(buckets.get('a', 0).take(0), true, 'an evicted key starts over with a full bucket');
+describe('keyed buckets in the shared key table', () => {
+  const result = (): TakeResult => ({ passed: false, remaining: 0, msUntilToken: 0, msUntilFull: 0 });
+  const take = (buckets: SharedBuckets, key: string, now: number) => {
+    const taken = result();
+    buckets.take(key, now, taken);
+    return taken.passed;
+  };
+
+  it('keeps one bucket per key', () => {
+    const buckets = new SharedBuckets(SharedState.create({ shared: false }), 'r', tokenBucket, {
+      capacity: 1,
+      windowMs: 1000,
+    });
+    assert.equal(take(buckets, 'a', 0), true);
+    assert.equal(take(buckets, 'a', 0), false);
+    assert.equal(take(buckets, 'b', 0), true);
+    assert.equal(take(buckets, 'a', 1000), true, 'refilled after a window');
   });
 
-  it('sweeps idle (full) buckets each window', () => {
-    const buckets = new KeyedBuckets(1, 1000, 100, 0);
-    for (let i = 0; i < 50; i++) buckets.get(`client${i}`, 0).take(0);
-    assert.equal(buckets.size, 50);
-    buckets.get('late', 5000);
-    assert.equal(buckets.size, 1);
+  it('hands idle buckets to new keys; a key that finds no room shares the overflow bucket', () => {
+    // A table of 32 slots is one probe window: 32 keys fill it.
+    const shared = SharedState.create({ shared: false, keySlots: 32 });
+    const buckets = new SharedBuckets(shared, 'r', tokenBucket, { capacity: 1, windowMs: 1000 });
+    for (let i = 0; i < 32; i++) assert.equal(take(buckets, `client${i}`, 0), true);
+    assert.equal(take(buckets, 'late', 0), true, 'the overflow bucket has its own token');
+    assert.equal(take(buckets, 'later', 0), false, 'and is shared by every key without room');
+    assert.equal(take(buckets, 'latest', 1000), true, 'once idle, a bucket is reused for a new key');
+    assert.equal(take(buckets, 'latest', 1000), false);
   });
 });
 
@@ -127,18 +145,17 @@ describe('rate limit policy', () => {
     assert.equal(exchange.extraHeaders, undefined);
   });
 
-  it('splits the quota between workers, so that the proxy as a whole keeps it', async () => {
+  it('holds one limit for every worker thread: policies on the same shared state share the bucket', async () => {
     const clock = new FakeClock();
-    const policy = create({ capacity: 10, window: '1s' }, clock, 2);
+    const shared = SharedState.create();
+    const first = create({ capacity: 10, window: '1s', algorithm: 'fixed-window' }, clock, 2, shared);
+    const second = create({ capacity: 10, window: '1s', algorithm: 'fixed-window' }, clock, 2, shared);
     const results = [];
-    for (let i = 0; i < 6; i++) results.push(statusOf(await policy.handle!(fakeExchange(), next)));
-    assert.deepEqual(results, [200, 200, 200, 200, 200, 429]);
-    clock.advance(200);
-    assert.equal(
-      statusOf(await policy.handle!(fakeExchange(), next)),
-      200,
-      '5 per second per worker: one per 200 ms',
-    );
+    for (let i = 0; i < 15; i++)
+      results.push(statusOf(await (i % 2 ? first : second).handle!(fakeExchange(), next)));
+    assert.equal(results.filter((status) => status === 200).length, 10, 'exactly the capacity passes');
+    clock.advance(1000);
+    assert.equal(statusOf(await first.handle!(fakeExchange(), next)), 200, 'a new window');
   });
 
   it('refuses bad config with a message', () => {

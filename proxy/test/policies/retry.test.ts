@@ -8,6 +8,7 @@ import { RetryBudget } from '../../src/policies/retry/budget.ts';
 import { compileConditions, retryReason } from '../../src/policies/retry/conditions.ts';
 import { retryPolicy } from '../../src/policies/retry/index.ts';
 import { retryAfterMs } from '../../src/policies/retry/retry-after.ts';
+import { SharedState } from '../../src/shared/state.ts';
 import { fakeExchange, statusOf } from '../helpers/exchange.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 
@@ -52,6 +53,7 @@ function create(config: Record<string, unknown>, random = () => 0) {
     clock: new FakeClock(),
     logger: createLogger({ service: 'test', level: 'silent' }),
     workers: 1,
+    shared: SharedState.create({ shared: false }),
     random,
   });
 }
@@ -138,6 +140,41 @@ describe('retry policy', () => {
     assert.deepEqual(calls, [1, 2]);
     assert.equal(first.discarded(), true);
     assert.deepEqual(exchange.retryReasons, ['503']);
+  });
+
+  it('waits its backoff on the injected clock: the retry starts only when the clock passes the wait', async () => {
+    const policy = create({ retries: 1, backoff: { base: '1s' } }, () => 0.5);
+    const { next, calls } = script(response(503), response(200));
+    const clock = new FakeClock();
+    const exchange = fakeExchange({}, {}, clock);
+    const pending = policy.handle!(exchange, next);
+    for (let turn = 0; turn < 5; turn++) await Promise.resolve();
+    assert.deepEqual(calls, [1], 'waiting 500 ms of fake time');
+    clock.advance(499);
+    for (let turn = 0; turn < 5; turn++) await Promise.resolve();
+    assert.deepEqual(calls, [1]);
+    clock.advance(1);
+    assert.equal(statusOf(await pending), 200);
+    assert.deepEqual(calls, [1, 2]);
+  });
+
+  it('answers for the last try when the circuit refuses the retry (no target would take it)', async () => {
+    const policy = create({ retries: 2 });
+    const failed: Outcome = { kind: 'failure', failure: 'connect_failure', message: 'ECONNREFUSED' };
+    const refused: Outcome = {
+      kind: 'local',
+      status: 503,
+      body: 'circuit open',
+      decidedBy: 'circuit_breaker',
+      headers: ['retry-after', '30'],
+    };
+    const { next, calls } = script(failed, refused);
+    const exchange = fakeExchange();
+    const outcome = await policy.handle!(exchange, next);
+    assert.equal(outcome, failed, 'the refusal is not the answer');
+    assert.deepEqual(calls, [1, 2]);
+    assert.match(exchange.detail ?? '', /circuit open: not retried/);
+    assert.equal(exchange.retryReasons, undefined, 'no retry went out');
   });
 
   it('stops after `retries` and returns the last answer', async () => {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { createLogger } from '@sre-stack/runtime';
 import type { Outcome } from '../../src/pipeline/outcome.ts';
 import { timeoutPolicy } from '../../src/policies/timeout/index.ts';
+import { SharedState } from '../../src/shared/state.ts';
 import { fakeExchange } from '../helpers/exchange.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 
@@ -13,6 +14,7 @@ const context = {
   clock: new FakeClock(),
   logger: createLogger({ service: 'test', level: 'silent' }),
   workers: 1,
+  shared: SharedState.create({ shared: false }),
   random: Math.random,
 };
 const ok = () => Promise.resolve<Outcome>({ kind: 'local', status: 200, body: '', decidedBy: 'static' });

@@ -1,7 +1,14 @@
-// A circuit breaker's state machine. Closed: requests pass, consecutive failures are counted. Open:
-// everything is refused for `openForMs`. Half-open: exactly one trial passes; its success closes the
-// circuit, its failure (or no verdict within `trialTimeoutMs`, so a hung trial cannot wedge it) reopens it.
+// A circuit breaker's state machine, kept in a shared record so that every worker thread of the proxy
+// counts the same failures and sees the same circuit. Closed: requests pass, consecutive failures are
+// counted. Open: everything is refused for `openForMs`. Half-open: exactly one trial passes; its success
+// closes the circuit, its failure (or no verdict within `trialTimeoutMs`, so a hung trial cannot wedge
+// it) reopens it.
+//
+// There are no timers: the open period and the trial's timeout are deadlines in the record, and the
+// first look at the circuit after one passes makes the transition (and reports it, once, from whichever
+// thread made it). Times are the clock's epoch milliseconds, the same in every thread.
 import type { Clock } from '../../clock.ts';
+import { privateRecord, type RecordRef } from '../../shared/state.ts';
 
 export type CircuitState = 'closed' | 'half_open' | 'open';
 
@@ -14,97 +21,177 @@ export interface BreakerSettings {
 /** A permit for a request passing a closed circuit. Trials get a positive generation number instead. */
 export const PASS = 0;
 
+// Fields of the record.
+const STATE = 0;
+const FAILURES = 1;
+const OPEN_UNTIL = 2;
+const TRIAL_UNTIL = 3;
+const TRIAL = 4;
+const TRIAL_IN_FLIGHT = 5;
+
+const CLOSED = 0;
+const HALF_OPEN = 1;
+const OPEN = 2;
+const NAMES: CircuitState[] = ['closed', 'half_open', 'open'];
+
+type Change = (to: CircuitState, from: CircuitState) => void;
+
 export class CircuitBreaker {
-  state: CircuitState = 'closed';
-  failures = 0;
   private readonly settings: BreakerSettings;
   private readonly clock: Clock;
-  private readonly onChange: (to: CircuitState, from: CircuitState) => void;
-  private openUntil = 0;
-  private trialUntil = 0;
-  private trial = 0;
-  private trialInFlight = false;
-  private timer: unknown;
+  private readonly onChange: Change;
+  private readonly record: RecordRef;
+  /** Transitions made under the lock, reported after it is released (at most three per call). */
+  private changes: number[] = [];
 
   constructor(
     settings: BreakerSettings,
     clock: Clock,
-    onChange: (to: CircuitState, from: CircuitState) => void,
+    onChange: Change,
+    record: RecordRef = privateRecord(),
   ) {
     this.settings = settings;
     this.clock = clock;
     this.onChange = onChange;
+    this.record = record;
+  }
+
+  /** The state now (a passed deadline is applied first). */
+  get state(): CircuitState {
+    const { table, slot, base } = this.record;
+    table.lock(slot);
+    this.advance(table.data, base, this.clock.now());
+    const state = table.data[base + STATE] as number;
+    table.unlock(slot);
+    this.report();
+    return NAMES[state] as CircuitState;
+  }
+
+  /** Consecutive failures counted while closed. */
+  get failures(): number {
+    const { table, base } = this.record;
+    return table.data[base + FAILURES] as number;
   }
 
   /** PASS or a trial number when the request may go; null when the circuit refuses it. */
   acquire(): number | null {
-    if (this.state === 'closed') return PASS;
-    if (this.state === 'open' || this.trialInFlight) return null;
-    this.trialInFlight = true;
-    this.trial++;
-    const trial = this.trial;
-    this.trialUntil = this.clock.now() + this.settings.trialTimeoutMs;
-    this.timer = this.clock.setTimeout(() => {
-      if (this.state === 'half_open' && this.trialInFlight && this.trial === trial) this.open();
-    }, this.settings.trialTimeoutMs);
-    return trial;
+    const { table, slot, base } = this.record;
+    const data = table.data;
+    const now = this.clock.now();
+    table.lock(slot);
+    let permit: number | null = null;
+    const state = data[base + STATE];
+    if (state === CLOSED) permit = PASS;
+    else {
+      this.advance(data, base, now);
+      if (data[base + STATE] === HALF_OPEN && data[base + TRIAL_IN_FLIGHT] === 0) {
+        data[base + TRIAL_IN_FLIGHT] = 1;
+        permit = ++(data[base + TRIAL] as number);
+        data[base + TRIAL] = permit;
+        data[base + TRIAL_UNTIL] = now + this.settings.trialTimeoutMs;
+      }
+    }
+    table.unlock(slot);
+    if (this.changes.length > 0) this.report();
+    return permit;
   }
 
   /** Reports a request's verdict: true success, false failure, null no verdict (the client left). */
   release(permit: number, success: boolean | null): void {
+    if (success === null && permit === PASS) return;
+    const { table, slot, base } = this.record;
+    const data = table.data;
+    const now = this.clock.now();
+    table.lock(slot);
+    this.advance(data, base, now);
+    const state = data[base + STATE];
     if (permit === PASS) {
-      if (this.state !== 'closed' || success === null) return;
-      if (success) {
-        this.failures = 0;
-      } else if (++this.failures >= this.settings.consecutiveFailures) {
-        this.open();
+      if (state === CLOSED) {
+        if (success) data[base + FAILURES] = 0;
+        else if (++(data[base + FAILURES] as number) >= this.settings.consecutiveFailures) {
+          data[base + FAILURES] = this.settings.consecutiveFailures;
+          this.open(data, base, now);
+        }
       }
-      return;
+      // A late verdict of a request admitted before the circuit opened changes nothing.
+    } else if (state === HALF_OPEN && permit === data[base + TRIAL] && data[base + TRIAL_IN_FLIGHT] === 1) {
+      data[base + TRIAL_IN_FLIGHT] = 0;
+      if (success === true) {
+        data[base + STATE] = CLOSED;
+        data[base + FAILURES] = 0;
+        this.changes.push(CLOSED, HALF_OPEN);
+      } else if (success === false) this.open(data, base, now);
     }
-    // A late verdict of an old trial (it timed out and the circuit moved on) changes nothing.
-    if (this.state !== 'half_open' || permit !== this.trial || !this.trialInFlight) return;
-    this.clock.clearTimeout(this.timer);
-    this.trialInFlight = false;
-    if (success === true) this.close();
-    else if (success === false) this.open();
+    table.unlock(slot);
+    if (this.changes.length > 0) this.report();
   }
 
   /** Whether acquire() would let a request through now (without claiming a trial). */
   get admitting(): boolean {
-    return this.state === 'closed' || (this.state === 'half_open' && !this.trialInFlight);
+    const state = this.state;
+    if (state === 'closed') return true;
+    const { table, base } = this.record;
+    return state === 'half_open' && table.data[base + TRIAL_IN_FLIGHT] === 0;
   }
 
   /** Seconds a refused client should wait: the rest of the open period, or of the trial. */
   retryAfterSeconds(): number {
-    const until = this.state === 'open' ? this.openUntil : this.trialUntil;
+    const { table, base } = this.record;
+    const open = table.data[base + STATE] === OPEN;
+    const until = (table.data[base + (open ? OPEN_UNTIL : TRIAL_UNTIL)] as number) ?? 0;
     return Math.max(1, Math.ceil((until - this.clock.now()) / 1000));
   }
 
-  dispose(): void {
-    this.clock.clearTimeout(this.timer);
+  /** Nothing to stop: the breaker has no timers. */
+  dispose(): void {}
+
+  /** Applies the deadlines that passed by `now`: open → half-open, a hung trial → open again. */
+  private advance(data: Float64Array, base: number, now: number): void {
+    for (let step = 0; step < 4; step++) {
+      const state = data[base + STATE];
+      if (state === OPEN && now >= (data[base + OPEN_UNTIL] as number)) {
+        data[base + STATE] = HALF_OPEN;
+        data[base + TRIAL_IN_FLIGHT] = 0;
+        this.changes.push(HALF_OPEN, OPEN);
+      } else if (
+        state === HALF_OPEN &&
+        data[base + TRIAL_IN_FLIGHT] === 1 &&
+        now >= (data[base + TRIAL_UNTIL] as number)
+      ) {
+        // The trial gave no verdict in time: reopened from the moment its time ran out.
+        this.open(data, base, data[base + TRIAL_UNTIL] as number);
+      } else return;
+    }
   }
 
-  private open(): void {
-    const from = this.state;
-    this.clock.clearTimeout(this.timer);
-    this.state = 'open';
-    this.trialInFlight = false;
-    this.openUntil = this.clock.now() + this.settings.openForMs;
-    this.timer = this.clock.setTimeout(() => this.halfOpen(), this.settings.openForMs);
-    this.onChange('open', from);
+  private open(data: Float64Array, base: number, at: number): void {
+    const from = data[base + STATE] as number;
+    data[base + STATE] = OPEN;
+    data[base + TRIAL_IN_FLIGHT] = 0;
+    data[base + OPEN_UNTIL] = at + this.settings.openForMs;
+    this.changes.push(OPEN, from);
   }
 
-  private halfOpen(): void {
-    if (this.state !== 'open') return;
-    this.state = 'half_open';
-    this.trialInFlight = false;
-    this.onChange('half_open', 'open');
+  private report(): void {
+    const changes = this.changes;
+    if (changes.length === 0) return;
+    this.changes = [];
+    for (let index = 0; index < changes.length; index += 2) {
+      this.onChange(
+        NAMES[changes[index] as number] as CircuitState,
+        NAMES[changes[index + 1] as number] as CircuitState,
+      );
+    }
   }
+}
 
-  private close(): void {
-    const from = this.state;
-    this.state = 'closed';
-    this.failures = 0;
-    this.onChange('closed', from);
-  }
+/** The state a record shows at `now`, without changing it (for the state gauge). */
+export function stateAt(record: RecordRef, now: number): number {
+  const { table, slot, base } = record;
+  table.lock(slot);
+  const data = table.data;
+  let state = data[base + STATE] as number;
+  if (state === OPEN && now >= (data[base + OPEN_UNTIL] as number)) state = HALF_OPEN;
+  table.unlock(slot);
+  return state;
 }

@@ -10,18 +10,17 @@
 // the proxy's own per-attempt telemetry.
 import { duration } from '@sre-stack/runtime';
 import { z } from 'zod';
+import { ANSWERS } from '../../pipeline/answers.ts';
 import type { Exchange } from '../../pipeline/exchange.ts';
-import { isUpstreamFailure, type LocalOutcome, local } from '../../pipeline/outcome.ts';
+import { isUpstreamFailure, type LocalOutcome } from '../../pipeline/outcome.ts';
 import { definePolicy, type Policy, type PolicyContext } from '../../pipeline/policy.ts';
 import type { TargetGate } from '../../pipeline/types.ts';
 import { LeanCounter, LeanGauge } from '../../telemetry/lean-metrics.ts';
-import { type BreakerSettings, CircuitBreaker, type CircuitState } from './breaker.ts';
-
-const STATE_VALUE: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
+import { type BreakerSettings, CircuitBreaker, stateAt } from './breaker.ts';
 
 const stateGauge = new LeanGauge(
   'proxy_circuit_state',
-  'Circuit breaker state per route and target: 0 closed, 1 half-open, 2 open. Across workers the worst is reported.',
+  'Circuit breaker state per route and target: 0 closed, 1 half-open, 2 open (one state shared by every worker thread).',
   ['route', 'target'],
   'max',
 );
@@ -69,26 +68,28 @@ function instrumentedBreaker(
   target: string,
 ): CircuitBreaker {
   const gauge = stateGauge.child(context.route, target);
-  gauge.set(0);
-  const breaker: CircuitBreaker = new CircuitBreaker(settings, context.clock, (to, from) => {
-    gauge.set(STATE_VALUE[to]);
-    transitions.child(context.route, target, to).inc();
-    const fields = { route: context.route, target, from, to, failures: breaker.failures };
-    if (to === 'open') context.logger.warn(fields, `circuit opened for ${settings.openForMs} ms`);
-    else
-      context.logger.info(fields, `circuit ${to === 'closed' ? 'closed' : 'half-open: one trial request'}`);
-  });
+  // One record per route, target and settings, shared by every worker thread; a reload that keeps the
+  // settings keeps the state.
+  const key = `circuit|${context.route}|${target}|${settings.consecutiveFailures}|${settings.openForMs}|${settings.trialTimeoutMs}`;
+  const record = context.shared.record(key, context.clock.now());
+  gauge.read = () => stateAt(record, context.clock.now());
+  const breaker: CircuitBreaker = new CircuitBreaker(
+    settings,
+    context.clock,
+    (to, from) => {
+      transitions.child(context.route, target, to).inc();
+      const fields = { route: context.route, target, from, to, failures: breaker.failures };
+      if (to === 'open') context.logger.warn(fields, `circuit opened for ${settings.openForMs} ms`);
+      else
+        context.logger.info(fields, `circuit ${to === 'closed' ? 'closed' : 'half-open: one trial request'}`);
+    },
+    record,
+  );
   return breaker;
 }
 
 function refusal(route: string, breaker: CircuitBreaker, what: string): LocalOutcome {
-  const seconds = breaker.retryAfterSeconds();
-  return local(
-    503,
-    `circuit open for ${what} on route ${route}: it failed repeatedly; retry after ${seconds} s\n`,
-    'circuit_breaker',
-    ['retry-after', String(seconds)],
-  );
+  return ANSWERS.circuitOpen(route, what, breaker.retryAfterSeconds());
 }
 
 function perTarget(settings: BreakerSettings, context: PolicyContext): Policy {

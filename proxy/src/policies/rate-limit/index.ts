@@ -3,11 +3,12 @@
 // upstream never sees it.
 import { duration } from '@sre-stack/runtime';
 import { z } from 'zod';
-import { local } from '../../pipeline/outcome.ts';
+import { ANSWERS } from '../../pipeline/answers.ts';
 import { definePolicy } from '../../pipeline/policy.ts';
 import { LeanCounter } from '../../telemetry/lean-metrics.ts';
+import { ALGORITHMS } from './algorithms.ts';
 import { policyHeader, sfString, stateHeader } from './headers.ts';
-import { KeyedBuckets } from './keyed-buckets.ts';
+import { SharedBuckets, type TakeResult } from './keyed-buckets.ts';
 
 const rateLimited = new LeanCounter(
   'proxy_rate_limited_total',
@@ -36,7 +37,7 @@ const schema = z
       }),
     maxKeys: z.int().min(1).max(1_000_000).default(10_000).meta({
       description:
-        'At most this many keyed buckets; full (idle) ones are swept each window, then the oldest go.',
+        "Keyed buckets this limit expects; the shared key table is sized at start for the sum over all routes (twice that many entries). Idle buckets are reused; a key that finds no room shares the route's overflow bucket.",
     }),
     algorithm: z.enum(['token-bucket', 'fixed-window']).default('token-bucket').meta({
       description:
@@ -54,10 +55,14 @@ export const rateLimitPolicy = definePolicy({
   schema,
   create(config, context) {
     const { clock, route } = context;
-    // Each serving process holds its own buckets; split the quota so that the proxy as a whole keeps it.
-    const capacity = Math.max(1, Math.ceil(config.capacity / context.workers));
-    const windowMs = (config.window * capacity * context.workers) / config.capacity;
-    const buckets = new KeyedBuckets(capacity, windowMs, config.maxKeys, clock.now(), config.algorithm);
+    // One bucket (or one per key) for the whole proxy, in the state every worker thread shares. The
+    // settings are part of the key, so that a reload keeps a bucket only when its limit is unchanged.
+    const prefix = `ratelimit|${route}|${config.key}|${config.algorithm}|${config.capacity}|${config.window}`;
+    const buckets = new SharedBuckets(context.shared, prefix, ALGORITHMS[config.algorithm], {
+      capacity: config.capacity,
+      windowMs: config.window,
+    });
+    const taken: TakeResult = { passed: false, remaining: 0, msUntilToken: 0, msUntilFull: 0 };
     const counter = rateLimited.child(route);
     const policyValue = policyHeader(route, config.capacity, config.window);
     const name = sfString(route);
@@ -68,38 +73,35 @@ export const rateLimitPolicy = definePolicy({
     return {
       handle(exchange, next) {
         const now = clock.now();
-        let key = '';
+        let key: string | undefined;
         if (byClient) key = exchange.clientIp;
         else if (headerName !== undefined) key = String(exchange.req.headers[headerName] ?? '-');
-        const bucket = buckets.get(key, now);
-        if (bucket.take(now)) {
+        buckets.take(key, now, taken);
+        if (taken.passed) {
           if (always) {
             exchange.addResponseHeader('ratelimit-policy', policyValue);
-            exchange.addResponseHeader(
-              'ratelimit',
-              stateHeader(name, bucket.remaining, bucket.msUntilFull()),
-            );
+            exchange.addResponseHeader('ratelimit', stateHeader(name, taken.remaining, taken.msUntilFull));
           }
           return next(exchange);
         }
         counter.inc();
-        const retryAfter = Math.max(1, Math.ceil(bucket.msUntilToken() / 1000));
+        const retryAfter = Math.max(1, Math.ceil(taken.msUntilToken / 1000));
         const per = `${config.window / 1000} s`;
         const scope = config.key === 'route' ? '' : ` for ${config.key} ${key}`;
         return Promise.resolve(
-          local(
-            429,
-            `rate limit exceeded on route ${route}${scope}: at most ${config.capacity} requests per ${per}; retry after ${retryAfter} s\n`,
-            'rate_limit',
-            [
-              'retry-after',
-              String(retryAfter),
+          ANSWERS.rateLimited({
+            route,
+            scope,
+            capacity: config.capacity,
+            per,
+            retryAfter,
+            headers: [
               'ratelimit-policy',
               policyValue,
               'ratelimit',
-              stateHeader(name, 0, Math.max(bucket.msUntilToken(), 1)),
+              stateHeader(name, 0, Math.max(taken.msUntilToken, 1)),
             ],
-          ),
+          }),
         );
       },
     };

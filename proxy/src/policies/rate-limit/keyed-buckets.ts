@@ -1,57 +1,65 @@
-// Buckets (or fixed windows) by key (client IP, a header's value), bounded: full buckets are idle and are dropped on a
-// periodic sweep; past `maxKeys`, the oldest key is evicted (its client starts over with a full bucket).
-import { FixedWindow } from './fixed-window.ts';
-import { TokenBucket } from './token-bucket.ts';
+// A rate limit's buckets in the shared state: one for the route, or one per key (client IP, a header's
+// value) in the shared `keys` table, so that the limit holds for the whole proxy, whatever the number of
+// worker threads. A key's bucket that is idle (full again, or its window unused) is handed to a new key
+// when the table needs room; a key that finds no room shares the route's overflow bucket (counted by
+// proxy_shared_state_full_total{table="keys"}), so a flood of new keys is limited, never crashes.
+import { KEY_WIDTH, type RecordRef, type SharedState } from '../../shared/state.ts';
+import type { Algorithm, Limit } from './algorithms.ts';
 
-export type Algorithm = 'token-bucket' | 'fixed-window';
-export type Bucket = TokenBucket | FixedWindow;
+export interface TakeResult {
+  passed: boolean;
+  remaining: number;
+  msUntilToken: number;
+  msUntilFull: number;
+}
 
-export class KeyedBuckets {
-  private readonly buckets = new Map<string, Bucket>();
-  private readonly capacity: number;
-  private readonly windowMs: number;
-  private readonly maxKeys: number;
-  private nextSweep: number;
+const IDLE_AFTER = KEY_WIDTH - 1;
+
+export class SharedBuckets {
+  private readonly shared: SharedState;
+  private readonly prefix: string;
   private readonly algorithm: Algorithm;
+  private readonly limit: Limit;
+  private readonly init: (data: Float64Array, base: number) => void;
+  private routeRecord: RecordRef | undefined;
+  private now = 0;
 
-  constructor(
-    capacity: number,
-    windowMs: number,
-    maxKeys: number,
-    now: number,
-    algorithm: Algorithm = 'token-bucket',
-  ) {
+  constructor(shared: SharedState, prefix: string, algorithm: Algorithm, limit: Limit) {
+    this.shared = shared;
+    this.prefix = prefix;
     this.algorithm = algorithm;
-    this.capacity = capacity;
-    this.windowMs = windowMs;
-    this.maxKeys = maxKeys;
-    this.nextSweep = now + windowMs;
+    this.limit = limit;
+    this.init = (data, base) => algorithm.init(data, base, this.now, limit);
   }
 
-  get(key: string, now: number): Bucket {
-    if (now >= this.nextSweep) this.sweep(now);
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      if (this.buckets.size >= this.maxKeys) this.sweep(now);
-      if (this.buckets.size >= this.maxKeys) {
-        const oldest = this.buckets.keys().next().value;
-        if (oldest !== undefined) this.buckets.delete(oldest);
+  /** Takes a permit from the route's bucket (key undefined) or the key's; fills `result`. */
+  take(key: string | undefined, now: number, result: TakeResult): void {
+    this.now = now;
+    if (key !== undefined) {
+      const keys = this.shared.keys;
+      const slot = keys.acquire(`${this.prefix}|${key}`, now, this.init);
+      if (slot >= 0) {
+        const base = keys.base(slot);
+        this.apply(keys.data, base, now, result);
+        keys.data[base + IDLE_AFTER] = this.algorithm.idleAfter(keys.data, base, this.limit);
+        keys.unlock(slot);
+        return;
       }
-      bucket =
-        this.algorithm === 'fixed-window'
-          ? new FixedWindow(this.capacity, this.windowMs, now)
-          : new TokenBucket(this.capacity, this.windowMs, now);
-      this.buckets.set(key, bucket);
+      this.shared.keysFull();
     }
-    return bucket;
+    // The route's bucket, also the overflow of a full key table.
+    this.routeRecord ??= this.shared.record(`${this.prefix}|`, now, this.init);
+    const { table, slot, base } = this.routeRecord;
+    table.lock(slot);
+    this.apply(table.data, base, now, result);
+    table.unlock(slot);
   }
 
-  get size(): number {
-    return this.buckets.size;
-  }
-
-  private sweep(now: number): void {
-    this.nextSweep = now + this.windowMs;
-    for (const [key, bucket] of this.buckets) if (bucket.isFull(now)) this.buckets.delete(key);
+  private apply(data: Float64Array, base: number, now: number, result: TakeResult): void {
+    const { algorithm, limit } = this;
+    result.passed = algorithm.take(data, base, now, limit);
+    result.remaining = algorithm.remaining(data, base, limit);
+    result.msUntilToken = algorithm.msUntilToken(data, base, now, limit);
+    result.msUntilFull = algorithm.msUntilFull(data, base, now, limit);
   }
 }

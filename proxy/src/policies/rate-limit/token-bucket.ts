@@ -1,52 +1,54 @@
-// A token bucket: `capacity` tokens, refilled continuously at capacity per window, one token a request.
-// Times are milliseconds on the caller's clock.
+// One bucket on a record of its own: an algorithm of algorithms.ts with a class's interface, for code
+// and tests that hold one bucket. Times are milliseconds on the caller's clock.
+import { privateRecord, type RecordRef } from '../../shared/state.ts';
+import { type Algorithm, type Limit, tokenBucket } from './algorithms.ts';
 
-export class TokenBucket {
+export class RecordBucket implements Limit {
   readonly capacity: number;
-  /** Tokens added per millisecond. */
-  readonly rate: number;
-  tokens: number;
-  updatedAt: number;
+  readonly windowMs: number;
+  private readonly record: RecordRef;
+  private readonly algorithm: Algorithm;
+  private lastNow: number;
 
-  constructor(capacity: number, windowMs: number, now: number) {
+  constructor(algorithm: Algorithm, capacity: number, windowMs: number, now: number) {
+    this.algorithm = algorithm;
     this.capacity = capacity;
-    this.rate = capacity / windowMs;
-    this.tokens = capacity;
-    this.updatedAt = now;
+    this.windowMs = windowMs;
+    this.lastNow = now;
+    this.record = privateRecord((data, base) => algorithm.init(data, base, now, { capacity, windowMs }));
+  }
+
+  take(now: number): boolean {
+    this.lastNow = now;
+    return this.algorithm.take(this.record.table.data, this.record.base, now, this);
   }
 
   refill(now: number): void {
-    if (now <= this.updatedAt) return;
-    this.tokens = Math.min(this.capacity, this.tokens + (now - this.updatedAt) * this.rate);
-    this.updatedAt = now;
+    this.lastNow = now;
+    this.algorithm.refresh(this.record.table.data, this.record.base, now, this);
   }
 
-  /** Takes one token if there is one. */
-  take(now: number): boolean {
-    this.refill(now);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-
-  /** Whole tokens left (after the last refill). */
   get remaining(): number {
-    return Math.floor(this.tokens);
+    return this.algorithm.remaining(this.record.table.data, this.record.base, this);
   }
 
-  /** Milliseconds until the next whole token (0 when one is there). */
   msUntilToken(): number {
-    return this.tokens >= 1 ? 0 : (1 - this.tokens) / this.rate;
+    return this.algorithm.msUntilToken(this.record.table.data, this.record.base, this.lastNow, this);
   }
 
-  /** Milliseconds until the bucket is full again. */
   msUntilFull(): number {
-    return (this.capacity - this.tokens) / this.rate;
+    return this.algorithm.msUntilFull(this.record.table.data, this.record.base, this.lastNow, this);
   }
 
-  /** A full bucket holds no state worth keeping: a new one would be the same. */
+  /** A full bucket (unused window) holds no state worth keeping: a new one would be the same. */
   isFull(now: number): boolean {
     this.refill(now);
-    return this.tokens >= this.capacity;
+    return now >= this.algorithm.idleAfter(this.record.table.data, this.record.base, this);
+  }
+}
+
+export class TokenBucket extends RecordBucket {
+  constructor(capacity: number, windowMs: number, now: number) {
+    super(tokenBucket, capacity, windowMs, now);
   }
 }

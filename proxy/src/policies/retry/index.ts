@@ -106,7 +106,15 @@ export const retryPolicy = definePolicy({
   create(config, context) {
     const conditions = compileConditions(config.on);
     const methods = new Set(config.methods);
-    const budget = new RetryBudget(config.budget.percent, config.budget.minConcurrent);
+    // One budget for the route across every worker thread (and kept by a reload that keeps its settings).
+    const budget = new RetryBudget(
+      config.budget.percent,
+      config.budget.minConcurrent,
+      context.shared.record(
+        `retry-budget|${context.route}|${config.budget.percent}|${config.budget.minConcurrent}`,
+        context.clock.now(),
+      ),
+    );
     const baseMs = config.backoff.base;
     const maxMs = config.backoff.max ?? 10 * baseMs;
     const perTry = config.perTryTimeout ?? Number.POSITIVE_INFINITY;
@@ -150,13 +158,29 @@ export const retryPolicy = definePolicy({
           exchange.detail = `Retry-After above the ${config.maxRetryAfter} ms cap: not retried`;
           return outcome;
         }
-        if (performance.now() + wait >= exchange.deadlineAt) {
+        if (exchange.clock.now() + wait >= exchange.deadlineAt) {
           exchange.detail = 'no time left before the route deadline for another try';
           return outcome;
         }
-        if (!budget.tryAcquire(exchange.route?.active ?? 1)) {
+        if (!budget.tryAcquire()) {
           exhaustedChild.inc();
           exchange.detail = 'retry budget exhausted: not retried';
+          return outcome;
+        }
+        let fresh: Outcome;
+        try {
+          if (wait > 0 && !(await exchange.sleep(wait))) {
+            discardOutcome(outcome);
+            return failure('client_abort', 'the client closed the connection');
+          }
+          fresh = await next(exchange);
+        } finally {
+          budget.release();
+        }
+        if (fresh.kind === 'local' && fresh.decidedBy === 'circuit_breaker') {
+          // No target would take the retry (this request's own failures may have opened the circuit):
+          // the answer is what happened to the last try, not a refusal it never met.
+          exchange.detail = 'circuit open: not retried';
           return outcome;
         }
         let counter = byReason.get(reason);
@@ -167,14 +191,7 @@ export const retryPolicy = definePolicy({
         counter.inc();
         exchange.addRetryReason(reason);
         discardOutcome(outcome);
-        try {
-          if (wait > 0 && !(await exchange.sleep(wait))) {
-            return failure('client_abort', 'the client closed the connection');
-          }
-          outcome = await next(exchange);
-        } finally {
-          budget.release();
-        }
+        outcome = fresh;
       }
     };
 
@@ -184,17 +201,31 @@ export const retryPolicy = definePolicy({
         retryReason(outcome, conditions) === null ? outcome : loop(exchange, next, outcome),
       );
 
+    const leave = (outcome: Outcome): Outcome => {
+      budget.leave();
+      return outcome;
+    };
+    const leaveAndThrow = (error: unknown): never => {
+      budget.leave();
+      throw error;
+    };
+
     return {
       handle(exchange, next) {
-        exchange.perTryTimeoutMs = perTry;
-        if (!methods.has(exchange.method)) return next(exchange);
-        const body = exchange.body;
-        if (body === null || Buffer.isBuffer(body)) return tryThenRetry(exchange, next);
-        return exchange.bufferBody(config.maxBufferedBody).then((buffered) => {
-          if (exchange.clientGone) return failure('client_abort', 'the client closed the connection');
-          return buffered ? tryThenRetry(exchange, next) : next(exchange);
-        });
+        budget.enter();
+        return retried(exchange, next).then(leave, leaveAndThrow);
       },
     };
+
+    function retried(exchange: Exchange, next: Next): Promise<Outcome> {
+      exchange.perTryTimeoutMs = perTry;
+      if (!methods.has(exchange.method)) return next(exchange);
+      const body = exchange.body;
+      if (body === null || Buffer.isBuffer(body)) return tryThenRetry(exchange, next);
+      return exchange.bufferBody(config.maxBufferedBody).then((buffered) => {
+        if (exchange.clientGone) return failure('client_abort', 'the client closed the connection');
+        return buffered ? tryThenRetry(exchange, next) : next(exchange);
+      });
+    }
   },
 });
