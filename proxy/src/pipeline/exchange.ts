@@ -33,13 +33,9 @@ export class Exchange {
   /** The request headers for every try, without trace headers (see http/upstream-headers.ts). */
   upstreamHeaders: string[] = [];
 
-  /** Absolute time (the clock's scale) after which no new try starts and a pending one is cut. */
-  deadlineAt = Number.POSITIVE_INFINITY;
-  /** The route's overall timeout in ms, for messages; 0 when none. */
-  deadlineMs = 0;
-  /** Bound on each try, set by the retry policy. */
-  perTryTimeoutMs = Number.POSITIVE_INFINITY;
-
+  // The final report (access log, metrics, span). Written by the final step (tries sent, target) and by
+  // the commit (status, decided_by, retry reasons, detail); policies hand their part up on the outcome.
+  /** Tries sent upstream so far; counted by the final step (upstream/forward.ts). */
   attempts = 0;
   /** The target of the latest attempt. */
   target: Target | undefined;
@@ -47,8 +43,8 @@ export class Exchange {
   serviceTimeMs = -1;
   /** Milliseconds the upstream attempts took, all of them (what the proxy did not add). */
   upstreamMs = 0;
-  /** Why each retry happened, in order (status codes or failure kinds). */
-  retryReasons: string[] | undefined;
+  /** Why each retry happened, in order: the retry policy's report, copied at the commit. */
+  retryReasons: readonly string[] | undefined;
   /** A policy's explanation of an unusual decision, for the access log. */
   detail: string | undefined;
   /** Response headers policies add (rate-limit state), as a flat name, value list. */
@@ -116,11 +112,6 @@ export class Exchange {
   addResponseHeader(name: string, value: string): void {
     if (this.extraHeaders === undefined) this.extraHeaders = [name, value];
     else this.extraHeaders.push(name, value);
-  }
-
-  addRetryReason(reason: string): void {
-    if (this.retryReasons === undefined) this.retryReasons = [reason];
-    else this.retryReasons.push(reason);
   }
 
   /** Registers what to abort if the client leaves; replaces the previous registration. */
@@ -193,10 +184,5 @@ export class Exchange {
       body.once('error', onAborted);
       body.once('close', onClose);
     });
-  }
-
-  /** Milliseconds left before the deadline (Infinity when there is none). */
-  remainingMs(now = this.clock.now()): number {
-    return this.deadlineAt - now;
   }
 }

@@ -45,14 +45,30 @@ export interface PendingResponse {
   discard(): void;
 }
 
-export interface ResponseOutcome {
+/**
+ * What a step that retried tells the access log, carried up on the outcome it returns (the step keeps
+ * its own count and reasons; only the commit copies them onto the exchange's final report).
+ */
+export interface RetryReport {
+  /** Why each retry happened, in order (status codes or failure kinds). */
+  readonly reasons?: readonly string[];
+  /** Why the step stopped retrying, when that is worth a line. */
+  readonly detail?: string;
+}
+
+interface Reported {
+  /** Set by the retry policy on the outcome it hands up. */
+  readonly retry?: RetryReport;
+}
+
+export interface ResponseOutcome extends Reported {
   kind: 'response';
   status: number;
   headers: UpstreamHeaders;
   response: PendingResponse;
 }
 
-export interface LocalOutcome {
+export interface LocalOutcome extends Reported {
   kind: 'local';
   status: number;
   body: string;
@@ -62,7 +78,7 @@ export interface LocalOutcome {
   decidedBy: DecidedBy;
 }
 
-export interface FailureOutcome {
+export interface FailureOutcome extends Reported {
   kind: 'failure';
   failure: FailureKind;
   /** Said in the 502/504 body and the access log. */

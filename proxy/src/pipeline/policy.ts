@@ -8,7 +8,7 @@ import type { Clock } from '../clock.ts';
 import type { SharedState } from '../shared/state.ts';
 import type { Exchange } from './exchange.ts';
 import type { Outcome } from './outcome.ts';
-import type { Next, Target, TargetGate } from './types.ts';
+import type { AttemptOptions, Next, Target, TargetGate } from './types.ts';
 
 export interface PolicyContext {
   /** The route's name: the `route` label of the policy's metrics. */
@@ -33,8 +33,12 @@ export interface PolicyContext {
 }
 
 export interface Policy {
-  /** Wraps the rest of the pipeline for one request. */
-  handle?(exchange: Exchange, next: Next): Promise<Outcome>;
+  /**
+   * Wraps the rest of the pipeline for one request. Per-request state lives in this call (locals, a
+   * closure), not on the exchange; bounds for the tries go down as a new `options` passed to `next`,
+   * and anything to report comes back up on the outcome (see pipeline/outcome.ts).
+   */
+  handle?(exchange: Exchange, next: Next, options: AttemptOptions): Promise<Outcome>;
   /** Admits attempts per target; consulted by the balancer. */
   gate?: TargetGate;
   /** Stops timers when a reload replaces the policy. */
@@ -65,7 +69,7 @@ export function compose(policies: readonly Policy[], last: Next): Next {
     const handle = policy.handle;
     if (!handle) continue;
     const inner = next;
-    next = (exchange) => handle.call(policy, exchange, inner);
+    next = (exchange, options) => handle.call(policy, exchange, inner, options);
   }
   return next;
 }

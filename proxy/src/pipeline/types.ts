@@ -5,8 +5,29 @@ import type { RouteMetrics, TargetMetrics } from '../telemetry/metrics.ts';
 import type { Exchange } from './exchange.ts';
 import type { LocalOutcome, Outcome } from './outcome.ts';
 
+/**
+ * What the steps above hand the tries below: bounds only, read-only. A step that changes one passes a
+ * new object down `next()` (e.g. the timeout policy sets the deadline, retry the per-try timeout); no
+ * step writes another's state.
+ */
+export interface AttemptOptions {
+  /** Absolute time (the request clock's scale) after which no new try starts and a pending one is cut. */
+  readonly deadlineAt: number;
+  /** The overall timeout the deadline comes from, in ms, for messages; 0 when none. */
+  readonly deadlineMs: number;
+  /** Bound on each try, up to its response head. */
+  readonly perTryTimeoutMs: number;
+}
+
+/** The options the pipeline starts with: no deadline, no per-try bound. */
+export const UNBOUNDED: AttemptOptions = Object.freeze({
+  deadlineAt: Number.POSITIVE_INFINITY,
+  deadlineMs: 0,
+  perTryTimeoutMs: Number.POSITIVE_INFINITY,
+});
+
 /** The rest of the pipeline, as seen from one step. */
-export type Next = (exchange: Exchange) => Promise<Outcome>;
+export type Next = (exchange: Exchange, options: AttemptOptions) => Promise<Outcome>;
 
 /** One upstream address in a group, with its connection pool. */
 export interface Target {

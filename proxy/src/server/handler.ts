@@ -6,7 +6,7 @@ import type { Clock } from '../clock.ts';
 import { upstreamRequestHeaders } from '../http/upstream-headers.ts';
 import { ANSWERS } from '../pipeline/answers.ts';
 import { Exchange } from '../pipeline/exchange.ts';
-import type { CompiledRoute } from '../pipeline/types.ts';
+import { type CompiledRoute, UNBOUNDED } from '../pipeline/types.ts';
 import { type RoutingTable, rewritePath } from '../route/compile.ts';
 import { pathOf } from '../route/matcher.ts';
 import type { RgateStats } from '../stats/rgate-stats.ts';
@@ -31,6 +31,12 @@ export interface ServingState extends ResponseOptions {
 }
 
 let noRouteMetrics: RouteMetrics | undefined;
+/**
+ * Requests whose pipeline has not handed back its outcome yet. A client that leaves first closes the
+ * response before that: its access log line then waits for the outcome, which carries what the
+ * policies report (e.g. the retries made so far).
+ */
+const unsettled = new WeakMap<Exchange, Promise<void>>();
 
 export function createRequestHandler(
   state: ServingState,
@@ -73,14 +79,19 @@ export function createRequestHandler(
       exchange.upstreamPath = rewritePath(url, route.rewrite);
       exchange.upstreamHeaders = upstreamRequestHeaders(exchange, route.rewrite);
     }
-    route.run(exchange).then(
-      (outcome) => commit(exchange, outcome, state),
+    const running = route.run(exchange, UNBOUNDED).then(
+      (outcome) => {
+        unsettled.delete(exchange);
+        commit(exchange, outcome, state);
+      },
       (error: unknown) => {
+        unsettled.delete(exchange);
         state.logger.error({ err: error, route: route.name }, 'request pipeline failed');
         if (!res.headersSent) commit(exchange, ANSWERS.internalError(), state);
         else res.destroy();
       },
     );
+    unsettled.set(exchange, running);
   };
 }
 
@@ -137,5 +148,9 @@ function finish(exchange: Exchange, state: ServingState): void {
     span.setAttribute('proxy.attempts', exchange.attempts);
   }
   endSpan(span, exchange.status, exchange.status === 499 ? 'client_abort' : undefined, true);
-  state.accessLog?.write(exchange, durationMs);
+  const accessLog = state.accessLog;
+  if (accessLog === undefined) return;
+  const running = unsettled.get(exchange);
+  if (running === undefined) accessLog.write(exchange, durationMs);
+  else void running.then(() => accessLog.write(exchange, durationMs));
 }

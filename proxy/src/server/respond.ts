@@ -11,6 +11,11 @@ export interface ResponseOptions {
 }
 
 export function commit(exchange: Exchange, outcome: Outcome, options: ResponseOptions): void {
+  const report = outcome.retry;
+  if (report !== undefined) {
+    exchange.retryReasons = report.reasons;
+    exchange.detail ??= report.detail;
+  }
   if (exchange.clientGone || exchange.res.destroyed) {
     discardOutcome(outcome);
     return;

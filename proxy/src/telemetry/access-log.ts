@@ -22,7 +22,7 @@ export interface AccessLogEntry {
   target?: string;
   attempts: number;
   decided_by: string;
-  retry_reasons?: string[];
+  retry_reasons?: readonly string[];
   upstream_service_time_ms?: number;
   user_agent?: string;
   detail?: string;

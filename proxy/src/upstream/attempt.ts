@@ -11,7 +11,7 @@ import {
   type PendingResponse,
   type UpstreamHeaders,
 } from '../pipeline/outcome.ts';
-import type { Target } from '../pipeline/types.ts';
+import type { AttemptOptions, Target } from '../pipeline/types.ts';
 import { endSpan, injectContext, type Span, startClientSpan } from '../telemetry/tracing.ts';
 import { classifyError, errorMessage } from './errors.ts';
 
@@ -40,6 +40,8 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
   readonly exchange: Exchange;
   readonly target: Target;
   readonly number: number;
+  /** The bounds the policies above handed down (deadline, per-try timeout). */
+  readonly options: AttemptOptions;
   readonly startedAt: number;
   status = 0;
   headers: UpstreamHeaders = {};
@@ -61,10 +63,11 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
   private finished = false;
   private result: number | string = 0;
 
-  constructor(exchange: Exchange, target: Target, number: number) {
+  constructor(exchange: Exchange, target: Target, number: number, options: AttemptOptions) {
     this.exchange = exchange;
     this.target = target;
     this.number = number;
+    this.options = options;
     this.startedAt = exchange.clock.now();
   }
 
@@ -74,7 +77,7 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
     const promise = new Promise<Outcome>((resolve) => {
       this.resolve = resolve;
     });
-    const budget = Math.min(exchange.perTryTimeoutMs, exchange.deadlineAt - this.startedAt);
+    const budget = Math.min(this.options.perTryTimeoutMs, this.options.deadlineAt - this.startedAt);
     if (budget <= 0) {
       this.settle('deadline', 'the route deadline passed before this try could start');
       return promise;
@@ -248,11 +251,11 @@ export class Attempt implements Dispatcher.DispatchHandler, PendingResponse {
 
   private readonly onTimeout = (): void => {
     if (this.state !== PENDING) return;
-    const exchange = this.exchange;
-    const deadline = exchange.clock.now() >= exchange.deadlineAt - 1;
+    const options = this.options;
+    const deadline = this.exchange.clock.now() >= options.deadlineAt - 1;
     const message = deadline
-      ? `no response within the route's ${exchange.deadlineMs} ms deadline`
-      : `no response within the per-try timeout of ${exchange.perTryTimeoutMs} ms`;
+      ? `no response within the route's ${options.deadlineMs} ms deadline`
+      : `no response within the per-try timeout of ${options.perTryTimeoutMs} ms`;
     this.settle(deadline ? 'deadline' : 'per_try_timeout', message);
   };
 

@@ -4,19 +4,19 @@
 import { ANSWERS } from '../pipeline/answers.ts';
 import type { Exchange } from '../pipeline/exchange.ts';
 import { failure, type Outcome } from '../pipeline/outcome.ts';
-import type { Target, TargetGate } from '../pipeline/types.ts';
+import type { AttemptOptions, Target, TargetGate } from '../pipeline/types.ts';
 import { Attempt } from './attempt.ts';
 
-export function forward(exchange: Exchange): Promise<Outcome> {
+export function forward(exchange: Exchange, options: AttemptOptions): Promise<Outcome> {
   const route = exchange.route!;
   const group = route.upstream!;
   const targets = group.targets;
   if (targets.length === 0) {
     return Promise.resolve(ANSWERS.noUpstream(route.name, group.name));
   }
-  if (exchange.remainingMs() <= 0) {
+  if (options.deadlineAt <= exchange.clock.now()) {
     return Promise.resolve(
-      failure('deadline', `no response within the route's ${exchange.deadlineMs} ms deadline`),
+      failure('deadline', `no response within the route's ${options.deadlineMs} ms deadline`),
     );
   }
   const gates = route.gates;
@@ -30,7 +30,7 @@ export function forward(exchange: Exchange): Promise<Outcome> {
   }
   exchange.attempts++;
   exchange.target = target;
-  const attempt = new Attempt(exchange, target, exchange.attempts);
+  const attempt = new Attempt(exchange, target, exchange.attempts, options);
   const chosen = target;
   if (permits !== undefined) {
     const granted = permits;

@@ -4,6 +4,7 @@ import { createLogger } from '@sre-stack/runtime';
 import type { ProxyConfig } from '../../src/config/schema.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import type { Outcome } from '../../src/pipeline/outcome.ts';
+import { UNBOUNDED } from '../../src/pipeline/types.ts';
 import { faultPolicy } from '../../src/policies/fault/index.ts';
 import { FaultOverlay } from '../../src/policies/fault/overlay.ts';
 import { decide, describeFault, faultSchema, parseAdminFault } from '../../src/policies/fault/rules.ts';
@@ -98,10 +99,14 @@ describe('fault policy', () => {
   it('answers an abort as the upstream would, marked with x-proxy-fault, without calling the upstream', async () => {
     const policy = faultPolicy.create(faultSchema.parse({ abort: { status: 503 } }), context(draws(0)));
     let called = false;
-    const outcome = await policy.handle!(fakeExchange(), () => {
-      called = true;
-      return ok();
-    });
+    const outcome = await policy.handle!(
+      fakeExchange(),
+      () => {
+        called = true;
+        return ok();
+      },
+      UNBOUNDED,
+    );
     assert.equal(called, false);
     assert.equal(outcome.kind, 'response');
     if (outcome.kind === 'response') {
@@ -116,7 +121,7 @@ describe('fault policy', () => {
     const policy = faultPolicy.create(rules, context(draws(0), clock));
     const exchange = fakeExchange();
     let settled = false;
-    const pending = policy.handle!(exchange, ok).then((outcome) => {
+    const pending = policy.handle!(exchange, ok, UNBOUNDED).then((outcome) => {
       settled = true;
       return outcome;
     });
@@ -135,8 +140,7 @@ describe('fault policy', () => {
     const rules = faultSchema.parse({ delay: { duration: '2s' } });
     const policy = faultPolicy.create(rules, context(draws(0), clock));
     const exchange = fakeExchange();
-    exchange.perTryTimeoutMs = 400;
-    const pending = policy.handle!(exchange, ok);
+    const pending = policy.handle!(exchange, ok, { ...UNBOUNDED, perTryTimeoutMs: 400 });
     await Promise.resolve();
     clock.advance(400);
     const outcome = await pending;

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { createLogger } from '@sre-stack/runtime';
 import type { LocalOutcome, Outcome } from '../../src/pipeline/outcome.ts';
 import type { PolicyContext } from '../../src/pipeline/policy.ts';
+import { UNBOUNDED } from '../../src/pipeline/types.ts';
 import { tokenBucket } from '../../src/policies/rate-limit/algorithms.ts';
 import { policyHeader, sfString, stateHeader } from '../../src/policies/rate-limit/headers.ts';
 import { rateLimitPolicy } from '../../src/policies/rate-limit/index.ts';
@@ -96,10 +97,10 @@ describe('rate limit policy', () => {
     const clock = new FakeClock();
     const policy = create({ capacity: 2, window: '1s' }, clock);
     const first = fakeExchange();
-    assert.equal(statusOf(await policy.handle!(first, next)), 200);
+    assert.equal(statusOf(await policy.handle!(first, next, UNBOUNDED)), 200);
     assert.deepEqual(first.extraHeaders, ['ratelimit-policy', '"api";q=2;w=1', 'ratelimit', '"api";r=1;t=1']);
-    assert.equal(statusOf(await policy.handle!(fakeExchange(), next)), 200);
-    const refused = (await policy.handle!(fakeExchange(), next)) as LocalOutcome;
+    assert.equal(statusOf(await policy.handle!(fakeExchange(), next, UNBOUNDED)), 200);
+    const refused = (await policy.handle!(fakeExchange(), next, UNBOUNDED)) as LocalOutcome;
     assert.equal(refused.status, 429);
     assert.equal(refused.decidedBy, 'rate_limit');
     const headers = Object.fromEntries(
@@ -113,7 +114,7 @@ describe('rate limit policy', () => {
     assert.match(refused.body, /at most 2 requests per 1 s/);
     clock.advance(500);
     assert.equal(
-      statusOf(await policy.handle!(fakeExchange(), next)),
+      statusOf(await policy.handle!(fakeExchange(), next, UNBOUNDED)),
       200,
       'half a window refills one token',
     );
@@ -122,26 +123,35 @@ describe('rate limit policy', () => {
   it('keys by client address when asked, so one client cannot starve another', async () => {
     const clock = new FakeClock();
     const policy = create({ capacity: 1, key: 'client_ip' }, clock);
-    assert.equal(statusOf(await policy.handle!(fakeExchange({ remoteAddress: '10.0.0.1' }), next)), 200);
-    assert.equal(statusOf(await policy.handle!(fakeExchange({ remoteAddress: '10.0.0.1' }), next)), 429);
-    assert.equal(statusOf(await policy.handle!(fakeExchange({ remoteAddress: '10.0.0.2' }), next)), 200);
+    assert.equal(
+      statusOf(await policy.handle!(fakeExchange({ remoteAddress: '10.0.0.1' }), next, UNBOUNDED)),
+      200,
+    );
+    assert.equal(
+      statusOf(await policy.handle!(fakeExchange({ remoteAddress: '10.0.0.1' }), next, UNBOUNDED)),
+      429,
+    );
+    assert.equal(
+      statusOf(await policy.handle!(fakeExchange({ remoteAddress: '10.0.0.2' }), next, UNBOUNDED)),
+      200,
+    );
   });
 
   it('keys by a header value; requests without the header share one bucket', async () => {
     const clock = new FakeClock();
     const policy = create({ capacity: 1, key: 'header:X-Api-Key' }, clock);
     const withKey = (key?: string) => fakeExchange({ headers: key ? { 'x-api-key': key } : {} });
-    assert.equal(statusOf(await policy.handle!(withKey('a'), next)), 200);
-    assert.equal(statusOf(await policy.handle!(withKey('a'), next)), 429);
-    assert.equal(statusOf(await policy.handle!(withKey('b'), next)), 200);
-    assert.equal(statusOf(await policy.handle!(withKey(), next)), 200);
-    assert.equal(statusOf(await policy.handle!(withKey(), next)), 429);
+    assert.equal(statusOf(await policy.handle!(withKey('a'), next, UNBOUNDED)), 200);
+    assert.equal(statusOf(await policy.handle!(withKey('a'), next, UNBOUNDED)), 429);
+    assert.equal(statusOf(await policy.handle!(withKey('b'), next, UNBOUNDED)), 200);
+    assert.equal(statusOf(await policy.handle!(withKey(), next, UNBOUNDED)), 200);
+    assert.equal(statusOf(await policy.handle!(withKey(), next, UNBOUNDED)), 429);
   });
 
   it('only adds headers to 429s when headers is "rejections"', async () => {
     const policy = create({ capacity: 5, headers: 'rejections' }, new FakeClock());
     const exchange = fakeExchange();
-    await policy.handle!(exchange, next);
+    await policy.handle!(exchange, next, UNBOUNDED);
     assert.equal(exchange.extraHeaders, undefined);
   });
 
@@ -152,10 +162,10 @@ describe('rate limit policy', () => {
     const second = create({ capacity: 10, window: '1s', algorithm: 'fixed-window' }, clock, 2, shared);
     const results = [];
     for (let i = 0; i < 15; i++)
-      results.push(statusOf(await (i % 2 ? first : second).handle!(fakeExchange(), next)));
+      results.push(statusOf(await (i % 2 ? first : second).handle!(fakeExchange(), next, UNBOUNDED)));
     assert.equal(results.filter((status) => status === 200).length, 10, 'exactly the capacity passes');
     clock.advance(1000);
-    assert.equal(statusOf(await first.handle!(fakeExchange(), next)), 200, 'a new window');
+    assert.equal(statusOf(await first.handle!(fakeExchange(), next, UNBOUNDED)), 200, 'a new window');
   });
 
   it('refuses bad config with a message', () => {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { createLogger } from '@sre-stack/runtime';
 import type { Exchange } from '../../src/pipeline/exchange.ts';
 import type { Outcome } from '../../src/pipeline/outcome.ts';
+import { type AttemptOptions, UNBOUNDED } from '../../src/pipeline/types.ts';
 import { backoffMs } from '../../src/policies/retry/backoff.ts';
 import { RetryBudget } from '../../src/policies/retry/budget.ts';
 import { compileConditions, retryReason } from '../../src/policies/retry/conditions.ts';
@@ -135,11 +136,11 @@ describe('retry policy', () => {
     const first = response(503);
     const { next, calls } = script(first, response(200));
     const exchange = fakeExchange();
-    const outcome = await policy.handle!(exchange, next);
+    const outcome = await policy.handle!(exchange, next, UNBOUNDED);
     assert.equal(statusOf(outcome), 200);
     assert.deepEqual(calls, [1, 2]);
     assert.equal(first.discarded(), true);
-    assert.deepEqual(exchange.retryReasons, ['503']);
+    assert.deepEqual(outcome.retry?.reasons, ['503'], 'reported on the outcome');
   });
 
   it('waits its backoff on the injected clock: the retry starts only when the clock passes the wait', async () => {
@@ -147,7 +148,7 @@ describe('retry policy', () => {
     const { next, calls } = script(response(503), response(200));
     const clock = new FakeClock();
     const exchange = fakeExchange({}, {}, clock);
-    const pending = policy.handle!(exchange, next);
+    const pending = policy.handle!(exchange, next, UNBOUNDED);
     for (let turn = 0; turn < 5; turn++) await Promise.resolve();
     assert.deepEqual(calls, [1], 'waiting 500 ms of fake time');
     clock.advance(499);
@@ -170,52 +171,59 @@ describe('retry policy', () => {
     };
     const { next, calls } = script(failed, refused);
     const exchange = fakeExchange();
-    const outcome = await policy.handle!(exchange, next);
-    assert.equal(outcome, failed, 'the refusal is not the answer');
+    const outcome = await policy.handle!(exchange, next, UNBOUNDED);
+    const { retry: report, ...answer } = outcome;
+    assert.deepEqual(answer, failed, 'the refusal is not the answer');
     assert.deepEqual(calls, [1, 2]);
-    assert.match(exchange.detail ?? '', /circuit open: not retried/);
-    assert.equal(exchange.retryReasons, undefined, 'no retry went out');
+    assert.match(report?.detail ?? '', /circuit open: not retried/);
+    assert.equal(report?.reasons, undefined, 'no retry went out');
   });
 
   it('stops after `retries` and returns the last answer', async () => {
     const policy = create({ retries: 2 });
     const { next, calls } = script(response(502));
     const exchange = fakeExchange();
-    assert.equal(statusOf(await policy.handle!(exchange, next)), 502);
+    const outcome = await policy.handle!(exchange, next, UNBOUNDED);
+    assert.equal(statusOf(outcome), 502);
     assert.deepEqual(calls, [1, 2, 3]);
-    assert.match(exchange.detail ?? '', /after 2 retries/);
+    assert.match(outcome.retry?.detail ?? '', /after 2 retries/);
+    assert.deepEqual(outcome.retry?.reasons, ['502', '502']);
   });
 
   it('does not retry what is not listed, nor non-idempotent methods unless opted in', async () => {
     const policy = create({ retries: 3, on: ['gateway-error'] });
     const plain = script(response(500));
-    await policy.handle!(fakeExchange(), plain.next);
+    await policy.handle!(fakeExchange(), plain.next, UNBOUNDED);
     assert.deepEqual(plain.calls, [1]);
     const post = script(response(503), response(200));
-    await policy.handle!(fakeExchange({ method: 'POST' }), post.next);
+    await policy.handle!(fakeExchange({ method: 'POST' }), post.next, UNBOUNDED);
     assert.deepEqual(post.calls, [1]);
     const optedIn = create({ retries: 3, methods: ['POST'] });
     const again = script(response(503), response(200));
-    assert.equal(statusOf(await optedIn.handle!(fakeExchange({ method: 'POST' }), again.next)), 200);
+    assert.equal(
+      statusOf(await optedIn.handle!(fakeExchange({ method: 'POST' }), again.next, UNBOUNDED)),
+      200,
+    );
   });
 
   it('honours Retry-After within the cap, and passes a longer one through untried', async () => {
     const policy = create({ retries: 1, maxRetryAfter: '1s', on: [429, 'gateway-error'] });
     const short = script(response(429, { 'retry-after': '0' }), response(200));
-    assert.equal(statusOf(await policy.handle!(fakeExchange(), short.next)), 200);
+    assert.equal(statusOf(await policy.handle!(fakeExchange(), short.next, UNBOUNDED)), 200);
     const long = script(response(503, { 'retry-after': '120' }), response(200));
     const exchange = fakeExchange();
-    assert.equal(statusOf(await policy.handle!(exchange, long.next)), 503);
+    const outcome = await policy.handle!(exchange, long.next, UNBOUNDED);
+    assert.equal(statusOf(outcome), 503);
     assert.deepEqual(long.calls, [1]);
-    assert.match(exchange.detail ?? '', /Retry-After above/);
+    assert.match(outcome.retry?.detail ?? '', /Retry-After above/);
   });
 
   it('does not start a try the deadline cannot fit', async () => {
     const policy = create({ retries: 3, backoff: { base: '1s' } }, () => 0.9);
     const { next, calls } = script(response(503));
     const exchange = fakeExchange();
-    exchange.deadlineAt = performance.now() + 100;
-    assert.equal(statusOf(await policy.handle!(exchange, next)), 503);
+    const options = { ...UNBOUNDED, deadlineAt: exchange.clock.now() + 100, deadlineMs: 100 };
+    assert.equal(statusOf(await policy.handle!(exchange, next, options)), 503);
     assert.deepEqual(calls, [1]);
   });
 
@@ -223,15 +231,25 @@ describe('retry policy', () => {
     const policy = create({ retries: 3, budget: { percent: 0, minConcurrent: 0 } });
     const { next, calls } = script(response(503));
     const exchange = fakeExchange();
-    assert.equal(statusOf(await policy.handle!(exchange, next)), 503);
+    const outcome = await policy.handle!(exchange, next, UNBOUNDED);
+    assert.equal(statusOf(outcome), 503);
     assert.deepEqual(calls, [1]);
-    assert.match(exchange.detail ?? '', /budget/);
+    assert.match(outcome.retry?.detail ?? '', /budget/);
   });
 
-  it('sets the per-try timeout on the exchange', async () => {
+  it('hands the per-try timeout down to the tries, keeping the deadline from above', async () => {
     const policy = create({ perTryTimeout: '250ms' });
-    const exchange = fakeExchange();
-    await policy.handle!(exchange, script(response(200)).next);
-    assert.equal(exchange.perTryTimeoutMs, 250);
+    const seen: AttemptOptions[] = [];
+    const above = { ...UNBOUNDED, deadlineAt: 5000, deadlineMs: 5000 };
+    await policy.handle!(
+      fakeExchange(),
+      (_exchange, options) => {
+        seen.push(options);
+        return Promise.resolve(response(200));
+      },
+      above,
+    );
+    assert.deepEqual(seen, [{ deadlineAt: 5000, deadlineMs: 5000, perTryTimeoutMs: 250 }]);
+    assert.equal(above.perTryTimeoutMs, Number.POSITIVE_INFINITY, 'what came from above is not changed');
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLogger } from '@sre-stack/runtime';
 import type { Outcome } from '../../src/pipeline/outcome.ts';
+import { type AttemptOptions, UNBOUNDED } from '../../src/pipeline/types.ts';
 import { timeoutPolicy } from '../../src/policies/timeout/index.ts';
 import { SharedState } from '../../src/shared/state.ts';
 import { fakeExchange } from '../helpers/exchange.ts';
@@ -23,9 +24,18 @@ describe('timeout policy', () => {
   it('sets the deadline from the request start', async () => {
     const policy = timeoutPolicy.create(timeoutPolicy.schema.parse('2s'), context);
     const exchange = fakeExchange();
-    await policy.handle!(exchange, ok);
-    assert.equal(exchange.deadlineMs, 2000);
-    assert.equal(exchange.deadlineAt, exchange.startedAt + 2000);
+    let seen: AttemptOptions | undefined;
+    await policy.handle!(
+      exchange,
+      (_exchange, options) => {
+        seen = options;
+        return ok();
+      },
+      UNBOUNDED,
+    );
+    assert.equal(seen?.deadlineMs, 2000);
+    assert.equal(seen?.deadlineAt, exchange.startedAt + 2000);
+    assert.equal(seen?.perTryTimeoutMs, Number.POSITIVE_INFINITY);
   });
 
   it('"0s" disables it', () => {

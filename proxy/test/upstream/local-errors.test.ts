@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLogger } from '@sre-stack/runtime';
 import { type Dispatcher, errors } from 'undici';
-import type { Target } from '../../src/pipeline/types.ts';
+import { type Target, UNBOUNDED } from '../../src/pipeline/types.ts';
 import { circuitBreakerPolicy } from '../../src/policies/circuit-breaker/index.ts';
 import { compileConditions, retryReason } from '../../src/policies/retry/conditions.ts';
 import { SharedState } from '../../src/shared/state.ts';
@@ -66,7 +66,7 @@ describe('local errors: what undici refuses before connecting', () => {
     const conditions = compileConditions(['5xx', 'connect-failure', 'reset', 'per-try-timeout']);
     for (let i = 0; i < 20; i++) {
       const exchange = fakeExchange({}, { name: 'local', upstream: group, gates: [gate] }, clock);
-      const outcome = await forward(exchange);
+      const outcome = await forward(exchange, UNBOUNDED);
       assert.equal(outcome.kind, 'failure');
       assert.equal(outcome.kind === 'failure' && outcome.failure, 'invalid_request');
       assert.equal(retryReason(outcome, conditions), null, 'never retried');

@@ -9,6 +9,7 @@ import type { Clock } from '../../clock.ts';
 import type { Exchange } from '../../pipeline/exchange.ts';
 import { failure, type Outcome, type ResponseOutcome } from '../../pipeline/outcome.ts';
 import { definePolicy, type Policy } from '../../pipeline/policy.ts';
+import type { AttemptOptions } from '../../pipeline/types.ts';
 import { LeanCounter } from '../../telemetry/lean-metrics.ts';
 import { decide, type FaultRules, faultSchema } from './rules.ts';
 
@@ -30,13 +31,13 @@ export const faultPolicy = definePolicy({
     const delays = injected.child(context.route, 'delay');
     const { clock, random, route } = context;
     return {
-      async handle(exchange, next) {
+      async handle(exchange, next, options) {
         const decision = decide(rules, exchange.req.headers, random);
         if (decision.delayMs > 0) {
           delays.inc();
           mark(exchange, 'delay', decision.delayMs);
           exchange.addResponseHeader(FAULT_HEADER, 'delay');
-          const cut = await delay(exchange, clock, decision.delayMs);
+          const cut = await delay(exchange, clock, decision.delayMs, options);
           if (cut !== undefined) return cut;
         }
         if (decision.abortStatus > 0) {
@@ -44,7 +45,7 @@ export const faultPolicy = definePolicy({
           mark(exchange, 'abort', decision.abortStatus);
           return abortOutcome(exchange, decision.abortStatus, route);
         }
-        return next(exchange);
+        return next(exchange, options);
       },
     };
   },
@@ -61,9 +62,14 @@ function mark(exchange: Exchange, kind: 'abort' | 'delay', value: number): void 
 }
 
 /** Waits like a slow upstream would: cut by the per-try timeout or the deadline, whichever comes first. */
-async function delay(exchange: Exchange, clock: Clock, ms: number): Promise<Outcome | undefined> {
-  const remaining = exchange.remainingMs();
-  const perTry = exchange.perTryTimeoutMs;
+async function delay(
+  exchange: Exchange,
+  clock: Clock,
+  ms: number,
+  options: AttemptOptions,
+): Promise<Outcome | undefined> {
+  const remaining = options.deadlineAt - exchange.clock.now();
+  const perTry = options.perTryTimeoutMs;
   const waited = Math.max(0, Math.min(ms, perTry, remaining));
   if (!(await sleep(exchange, clock, waited)))
     return failure('client_abort', 'the client closed the connection');

@@ -71,7 +71,7 @@ export const rateLimitPolicy = definePolicy({
     const byClient = config.key === 'client_ip';
 
     return {
-      handle(exchange, next) {
+      handle(exchange, next, options) {
         const now = clock.now();
         let key: string | undefined;
         if (byClient) key = exchange.clientIp;
@@ -82,7 +82,7 @@ export const rateLimitPolicy = definePolicy({
             exchange.addResponseHeader('ratelimit-policy', policyValue);
             exchange.addResponseHeader('ratelimit', stateHeader(name, taken.remaining, taken.msUntilFull));
           }
-          return next(exchange);
+          return next(exchange, options);
         }
         counter.inc();
         const retryAfter = Math.max(1, Math.ceil(taken.msUntilToken / 1000));

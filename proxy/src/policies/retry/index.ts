@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { Exchange } from '../../pipeline/exchange.ts';
 import { discardOutcome, failure, isUpstreamFailure, type Outcome } from '../../pipeline/outcome.ts';
 import { definePolicy } from '../../pipeline/policy.ts';
-import type { Next } from '../../pipeline/types.ts';
+import type { AttemptOptions, Next } from '../../pipeline/types.ts';
 import { type CounterChild, LeanCounter } from '../../telemetry/lean-metrics.ts';
 import { backoffMs } from './backoff.ts';
 import { RetryBudget } from './budget.ts';
@@ -39,6 +39,16 @@ const budgetExhausted = new LeanCounter(
   'Retries not made because the retry budget was used up (Envoy retry_overflow).',
   ['route'],
 );
+
+/** The outcome with this request's retry report on it; the same object when there is nothing to say. */
+function reported(
+  outcome: Outcome,
+  reasons: readonly string[] | undefined,
+  detail: string | undefined,
+): Outcome {
+  if (reasons === undefined && detail === undefined) return outcome;
+  return { ...outcome, retry: { reasons, detail } };
+}
 
 export const IDEMPOTENT_METHODS = ['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'];
 
@@ -137,51 +147,56 @@ export const retryPolicy = definePolicy({
     };
 
     /** From the first try's outcome on: retries while the outcome calls for one. */
-    const loop = async (exchange: Exchange, next: Next, first: Outcome): Promise<Outcome> => {
+    const loop = async (
+      exchange: Exchange,
+      next: Next,
+      options: AttemptOptions,
+      first: Outcome,
+    ): Promise<Outcome> => {
+      // This request's retry state: the policy's own, handed up on the outcome (see reported()).
+      let reasons: string[] | undefined;
       let outcome = first;
       for (let retry = 1; ; retry++) {
         const reason = retryReason(outcome, conditions);
         if (reason === null) {
           if (retry > 1 && isUpstreamFailure(outcome) === false) rescuedChild.inc();
-          return outcome;
+          return reported(outcome, reasons, undefined);
         }
         if (retry > config.retries) {
-          if (config.retries > 0) {
-            exceededChild.inc();
-            exchange.detail = `still failing after ${config.retries} retries`;
-          }
-          return outcome;
+          if (config.retries === 0) return reported(outcome, reasons, undefined);
+          exceededChild.inc();
+          return reported(outcome, reasons, `still failing after ${config.retries} retries`);
         }
-        if (exchange.clientGone) return outcome;
+        if (exchange.clientGone) return reported(outcome, reasons, undefined);
         const wait = delayFor(retry, outcome);
         if (wait === undefined) {
-          exchange.detail = `Retry-After above the ${config.maxRetryAfter} ms cap: not retried`;
-          return outcome;
+          return reported(
+            outcome,
+            reasons,
+            `Retry-After above the ${config.maxRetryAfter} ms cap: not retried`,
+          );
         }
-        if (exchange.clock.now() + wait >= exchange.deadlineAt) {
-          exchange.detail = 'no time left before the route deadline for another try';
-          return outcome;
+        if (exchange.clock.now() + wait >= options.deadlineAt) {
+          return reported(outcome, reasons, 'no time left before the route deadline for another try');
         }
         if (!budget.tryAcquire()) {
           exhaustedChild.inc();
-          exchange.detail = 'retry budget exhausted: not retried';
-          return outcome;
+          return reported(outcome, reasons, 'retry budget exhausted: not retried');
         }
         let fresh: Outcome;
         try {
           if (wait > 0 && !(await exchange.sleep(wait))) {
             discardOutcome(outcome);
-            return failure('client_abort', 'the client closed the connection');
+            return reported(failure('client_abort', 'the client closed the connection'), reasons, undefined);
           }
-          fresh = await next(exchange);
+          fresh = await next(exchange, options);
         } finally {
           budget.release();
         }
         if (fresh.kind === 'local' && fresh.decidedBy === 'circuit_breaker') {
           // No target would take the retry (this request's own failures may have opened the circuit):
           // the answer is what happened to the last try, not a refusal it never met.
-          exchange.detail = 'circuit open: not retried';
-          return outcome;
+          return reported(outcome, reasons, 'circuit open: not retried');
         }
         let counter = byReason.get(reason);
         if (!counter) {
@@ -189,16 +204,17 @@ export const retryPolicy = definePolicy({
           byReason.set(reason, counter);
         }
         counter.inc();
-        exchange.addRetryReason(reason);
+        if (reasons === undefined) reasons = [reason];
+        else reasons.push(reason);
         discardOutcome(outcome);
         outcome = fresh;
       }
     };
 
     // The common case, a first try that stands, costs one then() and no async frame.
-    const tryThenRetry = (exchange: Exchange, next: Next): Promise<Outcome> =>
-      next(exchange).then((outcome) =>
-        retryReason(outcome, conditions) === null ? outcome : loop(exchange, next, outcome),
+    const tryThenRetry = (exchange: Exchange, next: Next, options: AttemptOptions): Promise<Outcome> =>
+      next(exchange, options).then((outcome) =>
+        retryReason(outcome, conditions) === null ? outcome : loop(exchange, next, options, outcome),
       );
 
     const leave = (outcome: Outcome): Outcome => {
@@ -211,20 +227,19 @@ export const retryPolicy = definePolicy({
     };
 
     return {
-      handle(exchange, next) {
+      handle(exchange, next, options) {
         budget.enter();
-        return retried(exchange, next).then(leave, leaveAndThrow);
+        return retried(exchange, next, { ...options, perTryTimeoutMs: perTry }).then(leave, leaveAndThrow);
       },
     };
 
-    function retried(exchange: Exchange, next: Next): Promise<Outcome> {
-      exchange.perTryTimeoutMs = perTry;
-      if (!methods.has(exchange.method)) return next(exchange);
+    function retried(exchange: Exchange, next: Next, options: AttemptOptions): Promise<Outcome> {
+      if (!methods.has(exchange.method)) return next(exchange, options);
       const body = exchange.body;
-      if (body === null || Buffer.isBuffer(body)) return tryThenRetry(exchange, next);
+      if (body === null || Buffer.isBuffer(body)) return tryThenRetry(exchange, next, options);
       return exchange.bufferBody(config.maxBufferedBody).then((buffered) => {
         if (exchange.clientGone) return failure('client_abort', 'the client closed the connection');
-        return buffered ? tryThenRetry(exchange, next) : next(exchange);
+        return buffered ? tryThenRetry(exchange, next, options) : next(exchange, options);
       });
     }
   },

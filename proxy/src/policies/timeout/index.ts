@@ -15,10 +15,9 @@ export const timeoutPolicy = definePolicy({
   create(ms) {
     if (ms <= 0) return {};
     return {
-      handle(exchange, next) {
-        exchange.deadlineMs = ms;
-        exchange.deadlineAt = exchange.startedAt + ms;
-        return next(exchange);
+      // The deadline is this policy's alone: the tries below see it only as the bound it hands down.
+      handle(exchange, next, options) {
+        return next(exchange, { ...options, deadlineAt: exchange.startedAt + ms, deadlineMs: ms });
       },
     };
   },
