@@ -10,7 +10,7 @@ import { CircuitBreaker } from '../src/policies/circuit-breaker/breaker.ts';
 import { fixedWindow } from '../src/policies/rate-limit/algorithms.ts';
 import { SharedBuckets, type TakeResult } from '../src/policies/rate-limit/keyed-buckets.ts';
 import { RetryBudget } from '../src/policies/retry/budget.ts';
-import { SharedState, type SharedStateBuffers } from '../src/shared/state.ts';
+import { SharedState, type SharedStateBuffers } from '../src/state/state.ts';
 
 const REQUESTS = 2_000_000;
 

@@ -5,7 +5,7 @@
 import type { Logger } from '@sre-stack/runtime';
 import type { z } from 'zod';
 import type { Clock } from '../clock.ts';
-import type { SharedState } from '../shared/state.ts';
+import type { SharedState } from '../state/state.ts';
 import type { Exchange } from './exchange.ts';
 import type { Outcome } from './outcome.ts';
 import type { AttemptOptions, Next, Target, TargetGate } from './types.ts';
@@ -25,7 +25,7 @@ export interface PolicyContext {
    */
   workers: number;
   /**
-   * The state every worker thread sees (see shared/state.ts): `shared.record(key, now)` gives a record of
+   * The state every worker thread sees (see state/state.ts): `shared.record(key, now)` gives a record of
    * numbers to lock, read and write. Key it by route and settings, so that a reload keeps it.
    */
   shared: SharedState;

@@ -9,7 +9,7 @@ import { local, type Outcome } from '../pipeline/outcome.ts';
 import { compose, type Policy, type PolicyDefinition } from '../pipeline/policy.ts';
 import type { CompiledRoute, Next, Rewrite, StaticResponse, Target } from '../pipeline/types.ts';
 import { POLICIES } from '../policies/index.ts';
-import type { SharedState } from '../shared/state.ts';
+import type { SharedState } from '../state/state.ts';
 import { RouteMetrics, TargetMetrics } from '../telemetry/metrics.ts';
 import { followTargets, type TargetSource } from '../upstream/discovered.ts';
 import { forward } from '../upstream/forward.ts';

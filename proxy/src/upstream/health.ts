@@ -9,7 +9,7 @@
 // Active (optional): every `interval`, GET `path` on each target; 2xx/3xx passes. `unhealthyThreshold`
 // failures in a row mark it down, `healthyThreshold` passes in a row up again.
 //
-// The verdicts and the state live in a shared record per target (see shared/state.ts): every worker
+// The verdicts and the state live in a shared record per target (see state/state.ts): every worker
 // thread counts the same failures and sees the same ejection. Active checks run in one thread only
 // (`runsChecks`), so that the thresholds count each check once.
 //
@@ -18,7 +18,7 @@
 import type { Logger } from '@sre-stack/runtime';
 import type { Clock } from '../clock.ts';
 import type { Target } from '../pipeline/types.ts';
-import { privateRecord, type RecordRef, type SharedState } from '../shared/state.ts';
+import { privateRecord, type RecordRef, type SharedState } from '../state/state.ts';
 import { LeanCounter, LeanGauge } from '../telemetry/lean-metrics.ts';
 
 const upGauge = new LeanGauge(

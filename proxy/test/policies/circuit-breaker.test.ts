@@ -6,7 +6,7 @@ import type { PolicyContext } from '../../src/pipeline/policy.ts';
 import type { Target } from '../../src/pipeline/types.ts';
 import { CircuitBreaker, type CircuitState, PASS } from '../../src/policies/circuit-breaker/breaker.ts';
 import { circuitBreakerPolicy } from '../../src/policies/circuit-breaker/index.ts';
-import { SharedState } from '../../src/shared/state.ts';
+import { SharedState } from '../../src/state/state.ts';
 import { fakeExchange } from '../helpers/exchange.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 

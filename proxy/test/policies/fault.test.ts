@@ -8,7 +8,7 @@ import { UNBOUNDED } from '../../src/pipeline/types.ts';
 import { faultPolicy } from '../../src/policies/fault/index.ts';
 import { FaultOverlay } from '../../src/policies/fault/overlay.ts';
 import { decide, describeFault, faultSchema, parseAdminFault } from '../../src/policies/fault/rules.ts';
-import { SharedState } from '../../src/shared/state.ts';
+import { SharedState } from '../../src/state/state.ts';
 import { fakeExchange } from '../helpers/exchange.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 

@@ -9,7 +9,7 @@ import { policyHeader, sfString, stateHeader } from '../../src/policies/rate-lim
 import { rateLimitPolicy } from '../../src/policies/rate-limit/index.ts';
 import { SharedBuckets, type TakeResult } from '../../src/policies/rate-limit/keyed-buckets.ts';
 import { TokenBucket } from '../../src/policies/rate-limit/token-bucket.ts';
-import { SharedState } from '../../src/shared/state.ts';
+import { SharedState } from '../../src/state/state.ts';
 import { fakeExchange, statusOf } from '../helpers/exchange.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 

@@ -9,7 +9,7 @@ import { RetryBudget } from '../../src/policies/retry/budget.ts';
 import { compileConditions, retryReason } from '../../src/policies/retry/conditions.ts';
 import { retryPolicy } from '../../src/policies/retry/index.ts';
 import { retryAfterMs } from '../../src/policies/retry/retry-after.ts';
-import { SharedState } from '../../src/shared/state.ts';
+import { SharedState } from '../../src/state/state.ts';
 import { fakeExchange, statusOf } from '../helpers/exchange.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 

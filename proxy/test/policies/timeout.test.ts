@@ -4,7 +4,7 @@ import { createLogger } from '@sre-stack/runtime';
 import type { Outcome } from '../../src/pipeline/outcome.ts';
 import { type AttemptOptions, UNBOUNDED } from '../../src/pipeline/types.ts';
 import { timeoutPolicy } from '../../src/policies/timeout/index.ts';
-import { SharedState } from '../../src/shared/state.ts';
+import { SharedState } from '../../src/state/state.ts';
 import { fakeExchange } from '../helpers/exchange.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 

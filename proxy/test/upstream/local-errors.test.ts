@@ -8,7 +8,7 @@ import { type Dispatcher, errors } from 'undici';
 import { type Target, UNBOUNDED } from '../../src/pipeline/types.ts';
 import { circuitBreakerPolicy } from '../../src/policies/circuit-breaker/index.ts';
 import { compileConditions, retryReason } from '../../src/policies/retry/conditions.ts';
-import { SharedState } from '../../src/shared/state.ts';
+import { SharedState } from '../../src/state/state.ts';
 import { TargetMetrics } from '../../src/telemetry/metrics.ts';
 import { forward } from '../../src/upstream/forward.ts';
 import { Group } from '../../src/upstream/group.ts';

@@ -8,7 +8,7 @@
 // first look at the circuit after one passes makes the transition (and reports it, once, from whichever
 // thread made it). Times are the clock's epoch milliseconds, the same in every thread.
 import type { Clock } from '../../clock.ts';
-import { privateRecord, type RecordRef } from '../../shared/state.ts';
+import { privateRecord, type RecordRef } from '../../state/state.ts';
 
 export type CircuitState = 'closed' | 'half_open' | 'open';
 

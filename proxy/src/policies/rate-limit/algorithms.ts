@@ -1,4 +1,4 @@
-// The two rate-limit algorithms as arithmetic on a record's fields (see shared/state.ts), so that one
+// The two rate-limit algorithms as arithmetic on a record's fields (see state/state.ts), so that one
 // bucket is shared by every worker thread. The caller holds the record's lock around every call. Times
 // are milliseconds on the caller's clock.
 //

@@ -3,7 +3,7 @@
 // worker threads. A key's bucket that is idle (full again, or its window unused) is handed to a new key
 // when the table needs room; a key that finds no room shares the route's overflow bucket (counted by
 // proxy_shared_state_full_total{table="keys"}), so a flood of new keys is limited, never crashes.
-import { KEY_WIDTH, type RecordRef, type SharedState } from '../../shared/state.ts';
+import { KEY_WIDTH, type RecordRef, type SharedState } from '../../state/state.ts';
 import type { Algorithm, Limit } from './algorithms.ts';
 
 export interface TakeResult {

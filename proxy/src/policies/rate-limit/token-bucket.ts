@@ -1,6 +1,6 @@
 // One bucket on a record of its own: an algorithm of algorithms.ts with a class's interface, for code
 // and tests that hold one bucket. Times are milliseconds on the caller's clock.
-import { privateRecord, type RecordRef } from '../../shared/state.ts';
+import { privateRecord, type RecordRef } from '../../state/state.ts';
 import { type Algorithm, type Limit, tokenBucket } from './algorithms.ts';
 
 export class RecordBucket implements Limit {

@@ -2,7 +2,7 @@
 // active requests, but at least `minConcurrent`. A dead upstream then sees the load grow by that share,
 // not by the retry count times the load. Both counts live in a shared record, so the budget holds for
 // the whole proxy, whatever the number of worker threads.
-import { privateRecord, type RecordRef } from '../../shared/state.ts';
+import { privateRecord, type RecordRef } from '../../state/state.ts';
 
 const ACTIVE_REQUESTS = 0;
 const ACTIVE_RETRIES = 1;
