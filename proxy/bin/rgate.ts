@@ -4,6 +4,6 @@
 process.env.OTEL_SERVICE_NAME ??= 'rgate';
 // As for the proxy: its own server and client spans replace the generic http and undici ones.
 process.env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ??= 'http,undici';
-await import('@sre-stack/runtime/telemetry');
+// Telemetry loads in main(), after `certs`, --help and --check have had their chance to answer.
 const { main } = await import('../src/main.ts');
 await main('rgate');

@@ -8,7 +8,7 @@ import {
   metricsHostOption,
   parseDurationOption,
   parsePort,
-} from '@sre-stack/runtime';
+} from '@sre-stack/runtime/cli';
 
 const spec = {
   name: 'proxy',

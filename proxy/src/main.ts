@@ -1,15 +1,10 @@
 // Entry point: `certs`, --check, one serving thread, or a main thread with its worker threads. The
 // rgate bin comes in here too, with its own command line.
-import { checkConfig } from './check.ts';
+// Only the command line is imported up front: `certs`, --help and --check answer without the SDK.
+import { loadTelemetry } from '@sre-stack/runtime/cli';
 import { type ProxyOptions, parseOptions } from './cli.ts';
-import { setLogsExported } from './loggers.ts';
-import { setSpanRecording } from './telemetry/tracing.ts';
 
 export async function main(flavor: 'proxy' | 'rgate' = 'proxy'): Promise<void> {
-  // Already started by the bin; here only to learn what leaves the process.
-  const { telemetry } = await import('@sre-stack/runtime/telemetry');
-  setSpanRecording(telemetry.tracesExported || Boolean(process.env.OTEL_TRACES_SAMPLER));
-  setLogsExported(telemetry.logsExported);
   if (flavor === 'proxy' && process.argv[2] === 'certs') {
     const { runCerts } = await import('./pki/cli.ts');
     process.exit(await runCerts(process.argv.slice(3)));
@@ -21,7 +16,18 @@ export async function main(flavor: 'proxy' | 'rgate' = 'proxy'): Promise<void> {
   } else {
     options = parseOptions();
   }
-  if (options.check) process.exit(await checkConfig(options.config, flavor));
+  if (options.check) {
+    const { checkConfig } = await import('./check.ts');
+    process.exit(await checkConfig(options.config, flavor));
+  }
+  // Telemetry before the code that serves (node:http, undici, pino), which its hooks must see load.
+  const telemetry = await loadTelemetry();
+  const [{ setLogsExported }, { setSpanRecording }] = await Promise.all([
+    import('./loggers.ts'),
+    import('./telemetry/tracing.ts'),
+  ]);
+  setSpanRecording(telemetry.tracesExported || Boolean(process.env.OTEL_TRACES_SAMPLER));
+  setLogsExported(telemetry.logsExported);
   let note: string | undefined;
   if (options.workers > 1) {
     const { oneProcessReason } = await import('./config/one-process.ts');

@@ -9,7 +9,7 @@ import {
   metricsHostOption,
   parseDurationOption,
   parsePort,
-} from '@sre-stack/runtime';
+} from '@sre-stack/runtime/cli';
 import type { ProxyOptions } from '../cli.ts';
 
 export const RGATE_PORT = 8080;
