@@ -73,5 +73,6 @@ export {
   type ServerSpan,
   startServerSpan,
   traceFields,
+  unrecordedSpan,
 } from './telemetry/server-span.ts';
 export { untracedPorts } from './telemetry/state.ts';

@@ -9,13 +9,12 @@ import {
   propagation,
   ROOT_CONTEXT,
   type Span,
-  type SpanContext,
   SpanKind,
   SpanStatusCode,
   type TextMapSetter,
-  TraceFlags,
   trace,
 } from '@opentelemetry/api';
+import { unrecordedSpan } from '@sre-stack/runtime';
 
 const tracer = trace.getTracer('@sre-stack/proxy');
 
@@ -28,29 +27,6 @@ let recording = true;
 
 export function setSpanRecording(on: boolean): void {
   recording = on;
-}
-
-const ID_BUFFER = Buffer.allocUnsafe(16);
-
-function randomId(bytes: 8 | 16): string {
-  let any = 0;
-  for (let offset = 0; offset < bytes; offset += 4) {
-    const word = (Math.random() * 2 ** 32) >>> 0;
-    any |= word;
-    ID_BUFFER.writeUInt32BE(word, offset);
-  }
-  // All zeros is the invalid id.
-  return any === 0 ? randomId(bytes) : ID_BUFFER.toString('hex', 0, bytes);
-}
-
-function unrecordedSpan(parent: SpanContext | undefined): Span {
-  const valid = parent !== undefined && isSpanContextValid(parent);
-  return trace.wrapSpanContext({
-    traceId: valid ? parent.traceId : randomId(16),
-    spanId: randomId(8),
-    traceFlags: valid ? parent.traceFlags : TraceFlags.SAMPLED,
-    traceState: valid ? parent.traceState : undefined,
-  });
 }
 
 const headerGetter = {

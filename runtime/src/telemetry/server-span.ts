@@ -47,7 +47,8 @@ function randomId(bytes: 8 | 16): string {
   return any === 0 ? randomId(bytes) : ID_BYTES.toString('hex', 0, bytes);
 }
 
-function unrecordedSpan(parent: SpanContext | undefined): Span {
+/** A span that only carries ids (nothing records it): the caller's trace, or a new sampled one. */
+export function unrecordedSpan(parent: SpanContext | undefined): Span {
   const valid = parent !== undefined && isSpanContextValid(parent);
   return trace.wrapSpanContext({
     traceId: valid ? parent.traceId : randomId(16),
