@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { freePort } from '@sre-stack/runtime/testing';
+import { wrk as runWrk, type WrkResult } from '@sre-stack/runtime/testing/bench';
 import { paced } from './paced.ts';
 
 const { values } = parseArgs({
@@ -41,7 +42,6 @@ function which(tool: string, paths: string[]): string {
     process.exit(1);
   }
 }
-const WRK = which('wrk', ['/usr/bin/wrk']);
 const NGINX = which('nginx', ['/usr/sbin/nginx']);
 
 const children: ChildProcess[] = [];
@@ -113,29 +113,11 @@ http {
 `;
 }
 
-interface WrkResult {
-  rps: number;
-  p50: number;
-  p99: number;
-}
-
-function parseLatency(text: string, percentile: string): number {
-  const match = new RegExp(`^\\s+${percentile}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(text);
-  if (!match) return Number.NaN;
-  const value = Number(match[1]);
-  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
-}
-
+/** One wrk run against a port; non-2xx answers are reported, as a peer that errors would look fast. */
 function wrk(port: number, seconds: number): WrkResult {
-  const output = execFileSync(
-    WRK,
-    ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`],
-    { encoding: 'utf8' },
-  );
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? Number.NaN);
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1];
-  if (errors) process.stderr.write(`warning: ${errors} non-2xx responses on port ${port}\n`);
-  return { rps, p50: parseLatency(output, '50'), p99: parseLatency(output, '99') };
+  const result = runWrk(`http://127.0.0.1:${port}/`, seconds, CONNECTIONS);
+  if (result.errors) process.stderr.write(`warning: ${result.errors} non-2xx responses on port ${port}\n`);
+  return result;
 }
 
 const median = (list: number[]) => {

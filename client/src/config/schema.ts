@@ -17,7 +17,7 @@ const name = z
   .meta({ description: 'Unique among probes and actions; the `probe`/`action` label in metrics and logs.' });
 
 // Not z.url(): its JSON Schema says format "uri", which editors apply to the raw "${VAR:-…}/status" text.
-const httpUrl = z
+export const httpUrl = z
   .string()
   .refine((text) => {
     try {

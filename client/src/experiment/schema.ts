@@ -3,25 +3,12 @@
 // is injected. Keys are snake_case, as in the issue's contract and Chaos Toolkit's files.
 import { duration, formatDuration } from '@sre-stack/runtime';
 import { z } from 'zod';
-import { expectSchema } from '../config/schema.ts';
+import { expectSchema, httpUrl } from '../config/schema.ts';
 
 /** A probe that runs more often than this measures the prober more than the target. */
 export const MIN_EVERY_MS = 20;
 export const DEFAULT_EVERY = '200ms';
 export const DEFAULT_PROBE_TIMEOUT = '2s';
-
-// Not z.url(): its JSON Schema says format "uri", which editors apply to the raw "${VAR:-…}" text.
-const httpUrl = z
-  .string()
-  .refine((text) => {
-    try {
-      const url = new URL(text);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-    } catch {
-      return false;
-    }
-  }, 'expected an absolute http:// or https:// URL')
-  .meta({ description: 'Absolute http(s) URL; $' + '{VAR:-default} is substituted from the environment.' });
 
 const headers = z
   .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a valid header name'), z.string())
