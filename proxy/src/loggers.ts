@@ -1,10 +1,9 @@
-import { createLogger, type Logger } from '@sre-stack/runtime';
+import { createLogger, LineBuffer, type Logger } from '@sre-stack/runtime';
 import { type AccessLog, createAccessLog } from './telemetry/access-log.ts';
-import { LineBuffer } from './telemetry/line-buffer.ts';
 
 export interface Loggers {
   logger: Logger;
-  /** The access log: the same format and stream, written in batches (see telemetry/line-buffer.ts). */
+  /** The access log: the same format and stream, written in batches through the runtime's one stdout buffer, so its lines keep their order with the other logs'. */
   accessLog: AccessLog;
   flush(): void;
 }
@@ -18,7 +17,7 @@ export function setLogsExported(on: boolean): void {
 
 export function createLoggers(service = 'proxy'): Loggers {
   const logger = createLogger({ service });
-  const sink = new LineBuffer(1);
+  const sink = LineBuffer.for(1);
   const pinoAccess = createLogger({
     service,
     destination: sink as unknown as NodeJS.WritableStream,

@@ -54,6 +54,7 @@ export {
   drainHttpServer,
   type Lifecycle,
 } from './lifecycle.ts';
+export { LineBuffer } from './line-buffer.ts';
 export { createLogger, type Logger } from './logger.ts';
 export {
   Counter,

@@ -6,6 +6,8 @@ import { writeSync } from 'node:fs';
 
 /** Above this many bytes pending, they are written at once instead of at the end of the turn. */
 const MAX_PENDING_BYTES = 64 * 1024;
+/** The size up to which a write to a pipe is atomic on Linux. */
+const PIPE_BUF = 4096;
 const waiter = new Int32Array(new SharedArrayBuffer(4));
 const buffers = new Map<number, LineBuffer>();
 
@@ -55,9 +57,25 @@ export class LineBuffer {
 
   flushSync(): void {
     if (this.#pending.length === 0 || this.#broken) return;
-    let data = Buffer.from(this.#pending.join(''));
+    const lines = this.#pending;
     this.#pending = [];
     this.#bytes = 0;
+    // Whole lines in writes of at most PIPE_BUF bytes: a pipe writes those atomically, so lines from
+    // worker threads sharing stdout never interleave.
+    let chunk = '';
+    for (const line of lines) {
+      if (chunk.length > 0 && chunk.length + line.length > PIPE_BUF) {
+        if (!this.#writeAll(Buffer.from(chunk))) return;
+        chunk = '';
+      }
+      chunk += line;
+    }
+    if (chunk.length > 0) this.#writeAll(Buffer.from(chunk));
+  }
+
+  /** False once the reader is gone. */
+  #writeAll(buffer: Buffer): boolean {
+    let data = buffer;
     // A non-blocking pipe may take part of it, or nothing for a moment (EAGAIN): wait briefly, go on.
     for (let attempts = 0; data.length > 0 && attempts < 1000; ) {
       try {
@@ -71,8 +89,9 @@ export class LineBuffer {
         }
         // EPIPE and the like: the reader is gone, and logging must not take the service down with it.
         this.#broken = true;
-        return;
+        return false;
       }
     }
+    return true;
   }
 }

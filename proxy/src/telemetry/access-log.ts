@@ -4,9 +4,8 @@
 // so the usual case (JSON to stdout, no OTLP log export) writes the fixed shape directly; pretty output
 // and OTLP export go through pino, inside the request's span so the record carries its trace context.
 import { context, trace } from '@opentelemetry/api';
-import type { Logger } from '@sre-stack/runtime';
+import type { LineBuffer, Logger } from '@sre-stack/runtime';
 import type { Exchange } from '../pipeline/exchange.ts';
-import type { LineBuffer } from './line-buffer.ts';
 
 export interface AccessLogEntry {
   trace_id: string;
