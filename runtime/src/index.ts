@@ -43,6 +43,7 @@ export {
   parseConfigText,
   readConfigText,
 } from './config/load.ts';
+export { movedField } from './config/moved.ts';
 export { parseInChildProcess, type SchemaSource } from './config/parse-child.ts';
 export { substitute, substitutedValues } from './config/substitute.ts';
 export { type WatchedConfig, watchConfig } from './config/watch.ts';

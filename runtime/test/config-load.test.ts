@@ -15,6 +15,7 @@ import {
   loadConfigFile,
   parseConfigText,
 } from '../src/config/load.ts';
+import { movedField } from '../src/config/moved.ts';
 
 const schema = z.strictObject({
   name: z.string(),
@@ -158,6 +159,32 @@ describe('parseConfigText: every problem is located as file:line:column and fiel
     assert.equal(issue.path, 'listen.prot');
     assert.equal(where(issue), '4:3');
     assert.equal(issue.message, 'unknown field "prot"');
+  });
+
+  test('a moved key is one issue at the key itself, naming where it went, whatever its value', () => {
+    const moved = z.strictObject({
+      name: z.string().optional(),
+      retries: movedField('moved: write policies.retry.count instead'),
+    });
+    const at = (text: string) => {
+      try {
+        parseConfigText(text, 'demo.yaml', moved);
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        return error.issues.map((issue) => `${where(issue)} ${issue.path}: ${issue.message}`);
+      }
+      return [];
+    };
+    const expected = ['2:1 retries: moved: write policies.retry.count instead'];
+    assert.deepEqual(at('name: a\nretries:\n  count: 3\n'), expected, 'a block mapping');
+    assert.deepEqual(at('name: a\nretries: { count: 3 }\n'), expected, 'a flow mapping');
+    assert.deepEqual(at('name: a\nretries:\n'), expected, 'no value');
+    assert.deepEqual(at('name: a\n'), [], 'absent: nothing to say');
+    assert.deepEqual(
+      (z.toJSONSchema(moved, { io: 'input' }) as { properties: Record<string, unknown> }).properties.retries,
+      { description: 'moved: write policies.retry.count instead', deprecated: true, not: {} },
+      'editors flag it too',
+    );
   });
 
   test('several unknown keys are one issue each', () => {

@@ -19,6 +19,7 @@ describe('the public API', () => {
       'parseConfigText',
       'loadConfigFile',
       'configPath',
+      'movedField',
       'formatIssue',
       'formatPath',
       'substitute',

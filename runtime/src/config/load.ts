@@ -4,6 +4,7 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } 
 import { type ZodType, z } from 'zod';
 import { describeSchemaIssue, describeYamlErrors, unwrapUnionIssues, valueAt } from './errors.ts';
 import { type ConfigLimits, configLimits, sizeIssue, structureIssue } from './limits.ts';
+import { pointsAtKey } from './moved.ts';
 import { type Env, markSubstituted, SubstitutionError, substitute } from './substitute.ts';
 
 export interface ConfigIssue {
@@ -165,7 +166,7 @@ function parseWithinLimits<S extends ZodType>(
     const extraKeys = 'keys' in zodIssue ? (zodIssue.keys as string[]) : [];
     const targets = extraKeys.length > 0 ? extraKeys.map((key) => [...zodIssue.path, key]) : [zodIssue.path];
     for (const target of targets) {
-      const node = nearestNode(doc.contents, target, extraKeys.length > 0);
+      const node = nearestNode(doc.contents, target, extraKeys.length > 0 || pointsAtKey(zodIssue));
       const position = at(node?.range?.[0] ?? 0);
       issues.push({
         file,
