@@ -16,7 +16,7 @@ const REQUESTS = 2_000_000;
 
 function requests(shared: SharedState, clock: Clock, count: number): number {
   const now = clock.now();
-  const settings = { consecutiveFailures: 5, openForMs: 10_000, trialTimeoutMs: 5_000 };
+  const settings = { consecutiveFailures: 5, openForMs: 10_000, maxOpenForMs: 10_000, trialTimeoutMs: 5_000 };
   const breaker = new CircuitBreaker(settings, clock, () => {}, shared.record('bench|breaker', now));
   const budget = new RetryBudget(20, 3, shared.record('bench|budget', now));
   const limit = new SharedBuckets(shared, 'bench|limit', fixedWindow, { capacity: 1e12, windowMs: 1000 });

@@ -5,7 +5,10 @@
 //     .domain                         against `domain`; a request for no known domain gets 404
 //     .hosts[].address, port          → the upstream group's targets
 //     .strategy (ours, optional)      → balancer: random (its spec's, default), round-robin, least-request
-//     .healthCheck (ours, optional)   → active health checks; passive ejection is always on
+//     .healthCheck (ours, optional)   → active health checks
+//   (always)                        → circuitBreaker: 5 failures in a row take a target out for 30 s,
+//                                     longer each time its trial fails (up to 300 s); when every
+//                                     target is out, all are used (panic mode: whenAllOpen forward)
 import { z } from 'zod';
 import { goDuration } from './fields.ts';
 import { nameFromText, uniqueNames } from './names.ts';
@@ -49,6 +52,14 @@ export const lbSchema = z
 
 export type LbConfig = z.output<typeof lbSchema>;
 
+/** The failure detection every service gets (the format has no setting for it). */
+export const LB_FAILURE_DETECTION = {
+  consecutiveFailures: 5,
+  openFor: '30s',
+  maxOpenFor: '300s',
+  whenAllOpen: 'forward',
+} as const;
+
 /** An origin for an address: IPv6 literals need brackets in a URL. */
 function origin(address: string, targetPort: number): string {
   const hostPart = address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
@@ -66,12 +77,12 @@ export function lbToNative(config: LbConfig): NativeInput {
       upstream: {
         targets: service.hosts.map((target) => origin(target.address, target.port)),
         balancer: service.strategy,
-        health: {
-          passive: {},
-          ...(service.healthCheck ? { active: service.healthCheck } : {}),
-        },
+        ...(service.healthCheck ? { health: { active: service.healthCheck } } : {}),
       },
       policies: {
+        // A load balancer ejects failing backends and, when all are out, still tries them rather
+        // than answer 503 itself.
+        circuitBreaker: LB_FAILURE_DETECTION,
         // A backend that refuses the connection got nothing: another one may take the request.
         retry: { retries: 1, on: ['connect-failure'] },
       },

@@ -1,7 +1,7 @@
 // The proxy's native config. Other formats (the sidecar YAML, rgate's config, the load balancer's)
 // are translated into this one by the adapters in ../adapters/, so every concept lives here once: a route has a `match`,
 // `policies`, and either an `upstream` group (targets + balancer) or a `static` response.
-import { configPath, duration } from '@sre-stack/runtime';
+import { configPath, duration, movedField } from '@sre-stack/runtime';
 import { z } from 'zod';
 import { POLICIES } from '../policies/index.ts';
 import { STRATEGY_NAMES } from '../upstream/balancer.ts';
@@ -58,20 +58,13 @@ const dockerLabel = z
   .string()
   .regex(/^[^=\s]+(=.*)?$/, 'expected a Docker label as key=value (or a bare key)');
 
+/** upstream.health.passive judged the same verdicts as the circuit breaker: it is that breaker now. */
+export const PASSIVE_HEALTH_MOVED =
+  'moved: failure detection is configured once, in the policies.circuitBreaker of each route using this upstream (consecutiveFailures; openFor ← baseEjection; maxOpenFor ← maxEjection; whenAllOpen: forward for panic mode)';
+
 const healthSchema = z
   .strictObject({
-    passive: z
-      .strictObject({
-        consecutiveFailures: z.int().min(1).default(5).meta({
-          description: 'Failures in a row (5xx answers or transport errors) that eject a target. Default 5.',
-        }),
-        baseEjection: duration().prefault('30s').meta({
-          description: 'First ejection period; the nth ejection lasts n times this. Default 30s.',
-        }),
-        maxEjection: duration().prefault('300s').meta({ description: 'Longest ejection. Default 300s.' }),
-      })
-      .optional()
-      .meta({ description: 'Outlier ejection from the attempts the proxy makes anyway.' }),
+    passive: movedField(PASSIVE_HEALTH_MOVED),
     active: z
       .strictObject({
         path: z
@@ -100,7 +93,7 @@ const healthSchema = z
   .optional()
   .meta({
     description:
-      'Target health. Unhealthy targets get no attempts; when every target is unhealthy, all are used (panic mode).',
+      'Active health checks. Targets failing them get no attempts; when every target fails them, all are used (panic mode). Failing requests are judged by policies.circuitBreaker.',
   });
 
 export const upstreamSchema = z

@@ -43,16 +43,21 @@ export interface Target {
 }
 
 /**
- * Admission of one attempt to one target, consulted by the balancer. The per-target circuit breaker is
- * one; the balancer knows only this interface.
+ * Admission of one attempt to one target, consulted by the balancer. The per-target circuit breaker (the
+ * proxy's failure detector) is one; the balancer knows only this interface.
  */
 export interface TargetGate {
   /** Claims passage for one attempt; null when the target must be skipped. */
   acquire(target: Target): number | null;
   /** Reports the attempt's outcome with the permit acquire() gave. */
   release(target: Target, permit: number, outcome: Outcome): void;
-  /** The answer when no target of the group was admitted. */
-  rejection(exchange: Exchange): LocalOutcome;
+  /**
+   * The answer when no target of the group was admitted; undefined to balance over all of them anyway
+   * (panic mode).
+   */
+  rejection(exchange: Exchange): LocalOutcome | undefined;
+  /** Whether the target is out now (an open circuit), without claiming anything: for target_up. */
+  isOpen?(target: Target): boolean;
 }
 
 export interface UpstreamGroup {
@@ -61,10 +66,8 @@ export interface UpstreamGroup {
   readonly targets: readonly Target[];
   /** The next target for an attempt, skipping `avoid` (the previous try) when another one exists. */
   pick(exchange: Exchange, avoid: Target | undefined): Target;
-  /** The targets that may take an attempt now (not ejected, not failing health checks). */
+  /** The targets that may take an attempt now (not failing their health checks). */
   available(): readonly Target[];
-  /** An attempt's outcome, for passive health (outlier ejection). */
-  report(target: Target, outcome: Outcome): void;
   /** Milliseconds between body chunks before the stream is given up. */
   readonly idleTimeoutMs: number;
   /** The status when no target could be reached: 502 or 503. */

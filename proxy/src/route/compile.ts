@@ -118,14 +118,8 @@ export function compileConfig(config: ProxyConfig, deps: CompileDependencies): R
 }
 
 function healthSettings(health: UpstreamConfig['health']): HealthSettings {
-  const passive = health?.passive;
   const active = health?.active;
   return {
-    passive: passive && {
-      consecutiveFailures: passive.consecutiveFailures,
-      baseEjectionMs: passive.baseEjection,
-      maxEjectionMs: Math.max(passive.maxEjection, passive.baseEjection),
-    },
     active: active && {
       path: active.path,
       intervalMs: active.interval,
@@ -150,7 +144,7 @@ function compileRoute(
   let targets: Target[] = [];
   let last: Next;
   let staticResponse: StaticResponse | undefined;
-  let upstream: CompiledRoute['upstream'];
+  let upstream: Group | undefined;
   if (route.static) {
     const response = route.static;
     staticResponse = {
@@ -218,6 +212,7 @@ function compileRoute(
     routePolicies.push(policyFor(definition, section, name, upstream !== undefined, targets, deps, policies));
   }
   const gates = routePolicies.flatMap((policy) => (policy.gate ? [policy.gate] : []));
+  upstream?.watchGates(gates);
   return {
     name,
     template,

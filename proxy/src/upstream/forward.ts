@@ -24,33 +24,35 @@ export function forward(exchange: Exchange, options: AttemptOptions): Promise<Ou
   let permits: number[] | undefined;
   if (gates.length > 0) {
     const admitted = admit(gates, group.available(), targets, target);
-    if (!admitted) return Promise.resolve((gates[0] as TargetGate).rejection(exchange));
-    target = admitted.target;
-    permits = admitted.permits;
+    if (admitted) {
+      target = admitted.target;
+      permits = admitted.permits;
+    } else {
+      const refusal = (gates[0] as TargetGate).rejection(exchange);
+      if (refusal) return Promise.resolve(refusal);
+      // Panic mode: the balancer's pick, with no permit, so its verdict is not counted: the circuits'
+      // trials decide when a target is back.
+    }
   }
   exchange.attempts++;
   exchange.target = target;
   const attempt = new Attempt(exchange, target, exchange.attempts, options);
-  const chosen = target;
   if (permits !== undefined) {
     const granted = permits;
-    // Told before the pipeline sees the outcome, so that a retry finds the circuit (and the target's
-    // health) up to date.
+    const chosen = target;
+    // Told before the pipeline sees the outcome, so that a retry finds the circuit up to date.
     attempt.onOutcome = (outcome) => {
       gates.forEach((gate, index) => {
         gate.release(chosen, granted[index] as number, outcome);
       });
-      group.report(chosen, outcome);
     };
-  } else {
-    attempt.onOutcome = (outcome) => group.report(chosen, outcome);
   }
   return attempt.start(exchange.upstreamHeaders.slice());
 }
 
 /**
- * The first target, starting at the balancer's pick, that every gate admits: the available (not
- * ejected) targets first, then, only if none of them is admitted, the others.
+ * The first target, starting at the balancer's pick, that every gate admits: the available (passing
+ * their health checks) targets first, then, only if none of them is admitted, the others.
  */
 function admit(
   gates: readonly TargetGate[],

@@ -1,10 +1,9 @@
-// An upstream group: its targets, the strategy that spreads attempts over them, and their health. The
-// targets are fixed by the config, or replaced at run time by discovery (setTargets).
+// An upstream group: its targets, the strategy that spreads attempts over them, and their health checks.
+// The targets are fixed by the config, or replaced at run time by discovery (setTargets).
 import type { Logger } from '@sre-stack/runtime';
 import type { Clock } from '../clock.ts';
 import type { Exchange } from '../pipeline/exchange.ts';
-import { isUpstreamFailure, type Outcome } from '../pipeline/outcome.ts';
-import type { Target, UpstreamGroup } from '../pipeline/types.ts';
+import type { Target, TargetGate, UpstreamGroup } from '../pipeline/types.ts';
 import { STRATEGIES, type Strategy } from './balancer.ts';
 import { GroupHealth, type HealthSettings, type HealthSharing } from './health.ts';
 
@@ -73,10 +72,10 @@ export class Group implements UpstreamGroup {
     return list[index] as Target;
   }
 
-  report(target: Target, outcome: Outcome): void {
-    if (!this.health.enabled) return;
-    const failed = isUpstreamFailure(outcome);
-    this.health.report(target, failed === null ? null : !failed);
+  /** The route's gates, for target_up: a target whose circuit is open takes no traffic. */
+  watchGates(gates: readonly TargetGate[]): void {
+    if (gates.some((gate) => gate.isOpen))
+      this.health.watchCircuits((target) => gates.some((gate) => gate.isOpen?.(target) === true));
   }
 
   dispose(): void {

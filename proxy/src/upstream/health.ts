@@ -1,20 +1,14 @@
-// Target health within an upstream group, so the balancer sends nothing to a target that is failing:
+// Target health within an upstream group, from active health checks: every `interval`, GET `path` on
+// each target; 2xx/3xx passes. `unhealthyThreshold` failures in a row mark it down, `healthyThreshold`
+// passes in a row up again. A probe is a signal of its own; the verdicts of the attempts the proxy makes
+// anyway are judged once, by the circuit breaker (policies/circuit-breaker/), which the balancer asks as
+// well (a TargetGate).
 //
-// Passive (outlier ejection, as Envoy does it): every attempt's verdict counts for its target; after
-// `consecutiveFailures` failures in a row (5xx answers or transport errors) the target is ejected for
-// baseEjection × (times ejected), at most maxEjection, so a target that keeps failing stays out longer
-// each time. It comes back on its own when the period ends; a success there keeps it in, and a long
-// stretch without ejection (maxEjection) forgets its past ejections.
+// The state lives in a shared record per target (see state/state.ts): every worker thread sees the same
+// up or down. Checks run in one thread only (`runsChecks`), so that the thresholds count each check once.
 //
-// Active (optional): every `interval`, GET `path` on each target; 2xx/3xx passes. `unhealthyThreshold`
-// failures in a row mark it down, `healthyThreshold` passes in a row up again.
-//
-// The verdicts and the state live in a shared record per target (see state/state.ts): every worker
-// thread counts the same failures and sees the same ejection. Active checks run in one thread only
-// (`runsChecks`), so that the thresholds count each check once.
-//
-// A target is available when neither says it is out. When no target is available the group balances
-// over all of them anyway (Envoy's panic mode): better a request that might fail than a certain 503.
+// A target is available when its checks pass. When no target is available the group balances over all
+// of them anyway (Envoy's panic mode): better a request that might fail than a certain 503.
 import type { Logger } from '@sre-stack/runtime';
 import type { Clock } from '../clock.ts';
 import type { Target } from '../pipeline/types.ts';
@@ -23,26 +17,15 @@ import { LeanCounter, LeanGauge } from '../telemetry/lean-metrics.ts';
 
 const upGauge = new LeanGauge(
   'proxy_upstream_target_up',
-  'Whether a target takes traffic (1) or is ejected or failing its health check (0); one state shared by every worker thread.',
+  'Whether a target takes traffic (1) or its circuit is open or it fails its health checks (0); one state shared by every worker thread.',
   ['route', 'target'],
   'min',
-);
-const ejections = new LeanCounter(
-  'proxy_upstream_ejections_total',
-  'Targets ejected after consecutive failures (passive health).',
-  ['route', 'target'],
 );
 const checks = new LeanCounter(
   'proxy_upstream_health_checks_total',
   'Active health checks, by result (pass, fail).',
   ['route', 'target', 'result'],
 );
-
-export interface PassiveHealthSettings {
-  consecutiveFailures: number;
-  baseEjectionMs: number;
-  maxEjectionMs: number;
-}
 
 export interface ActiveHealthSettings {
   path: string;
@@ -53,17 +36,12 @@ export interface ActiveHealthSettings {
 }
 
 export interface HealthSettings {
-  passive?: PassiveHealthSettings;
   active?: ActiveHealthSettings;
 }
 
 // Fields of a target's record.
-const FAILURES = 0;
-const EJECTIONS = 1;
-const EJECTED_UNTIL = 2;
-const LAST_EJECTION_END = 3;
-const ACTIVE_DOWN = 4;
-const ACTIVE_STREAK = 5;
+const ACTIVE_DOWN = 0;
+const ACTIVE_STREAK = 1;
 
 interface TargetState {
   target: Target;
@@ -87,6 +65,8 @@ export class GroupHealth {
   private timer: unknown;
   private disposed = false;
   private panicLogged = false;
+  /** Whether a target's circuit is open (the route's breaker), for the target_up gauge. */
+  private circuitOpen: (target: Target) => boolean = () => false;
 
   constructor(
     route: string,
@@ -103,7 +83,12 @@ export class GroupHealth {
   }
 
   get enabled(): boolean {
-    return this.settings.passive !== undefined || this.settings.active !== undefined;
+    return this.settings.active !== undefined;
+  }
+
+  /** Where target_up learns that a target's circuit is open (the route's gates, known after the group). */
+  watchCircuits(isOpen: (target: Target) => boolean): void {
+    this.circuitOpen = isOpen;
   }
 
   /** Follows these targets (the group's current list); others are forgotten. */
@@ -118,7 +103,8 @@ export class GroupHealth {
       }
       const key = `health|${this.route}|${target.origin}|${JSON.stringify(this.settings)}`;
       const record = this.sharing.shared?.record(key, this.clock.now()) ?? privateRecord();
-      upGauge.child(this.route, target.origin).read = () => (this.isUp(target) ? 1 : 0);
+      upGauge.child(this.route, target.origin).read = () =>
+        this.isUp(target) && !this.circuitOpen(target) ? 1 : 0;
       this.states.set(target.origin, { target, record });
     }
   }
@@ -126,16 +112,15 @@ export class GroupHealth {
   /** The targets that may take an attempt now; all of them when none may (panic mode). */
   available(targets: readonly Target[]): readonly Target[] {
     if (!this.enabled) return targets;
-    const now = this.clock.now();
     let allUp = true;
     for (const target of targets) {
-      if (!this.isUp(target, now)) {
+      if (!this.isUp(target)) {
         allUp = false;
         break;
       }
     }
     if (allUp) return targets;
-    const up = targets.filter((target) => this.isUp(target, now));
+    const up = targets.filter((target) => this.isUp(target));
     if (up.length > 0) {
       this.panicLogged = false;
       return up;
@@ -144,69 +129,21 @@ export class GroupHealth {
       this.panicLogged = true;
       this.logger.warn(
         { route: this.route },
-        'every target is ejected or unhealthy: balancing over all of them',
+        'every target fails its health checks: balancing over all of them',
       );
     }
     return targets;
   }
 
-  isUp(target: Target, now = this.clock.now()): boolean {
+  /** Whether the target passes its health checks (always, without them). */
+  isUp(target: Target): boolean {
     const state = this.states.get(target.origin);
     if (!state) return true;
     const { table, slot, base } = state.record;
-    const data = table.data;
     table.lock(slot);
-    let up = true;
-    if (data[base + ACTIVE_DOWN] === 1) up = false;
-    else if ((data[base + EJECTED_UNTIL] as number) > now) up = false;
-    else if (data[base + EJECTED_UNTIL] !== 0) {
-      // The ejection just ended: the target is back.
-      data[base + LAST_EJECTION_END] = data[base + EJECTED_UNTIL] as number;
-      data[base + EJECTED_UNTIL] = 0;
-      data[base + FAILURES] = 0;
-    }
+    const up = table.data[base + ACTIVE_DOWN] !== 1;
     table.unlock(slot);
     return up;
-  }
-
-  /** An attempt's verdict: true success, false failure (5xx or transport error), null none. */
-  report(target: Target, success: boolean | null): void {
-    const passive = this.settings.passive;
-    if (!passive || success === null) return;
-    const state = this.states.get(target.origin);
-    if (!state) return;
-    const now = this.clock.now();
-    const { table, slot, base } = state.record;
-    const data = table.data;
-    table.lock(slot);
-    let period = 0;
-    let count = 0;
-    if (success) {
-      data[base + FAILURES] = 0;
-      if (
-        (data[base + EJECTIONS] as number) > 0 &&
-        data[base + EJECTED_UNTIL] === 0 &&
-        now - (data[base + LAST_EJECTION_END] as number) > passive.maxEjectionMs
-      ) {
-        data[base + EJECTIONS] = 0;
-      }
-    } else if ((data[base + EJECTED_UNTIL] as number) <= now) {
-      data[base + FAILURES] = (data[base + FAILURES] as number) + 1;
-      if ((data[base + FAILURES] as number) >= passive.consecutiveFailures) {
-        count = (data[base + EJECTIONS] as number) + 1;
-        data[base + EJECTIONS] = count;
-        period = Math.min(passive.maxEjectionMs, passive.baseEjectionMs * count);
-        data[base + EJECTED_UNTIL] = now + period;
-        data[base + FAILURES] = 0;
-      }
-    }
-    table.unlock(slot);
-    if (period === 0) return;
-    ejections.child(this.route, target.origin).inc();
-    this.logger.warn(
-      { route: this.route, target: target.origin, ejection_ms: period, ejections: count },
-      `target ejected for ${period} ms after ${passive.consecutiveFailures} consecutive failures`,
-    );
   }
 
   /** Starts the active checks (if configured). */

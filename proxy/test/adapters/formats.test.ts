@@ -140,7 +140,7 @@ describe('the rgate format', () => {
 });
 
 describe('the load-balancer format', () => {
-  it('maps services to host-matched routes over random balancing, with passive health on', () => {
+  it('maps services to host-matched routes over random balancing, with failure detection on (panic mode when all are out)', () => {
     const config = parseConfigText(example('lb.yaml'), 'lb.yaml', lbSchema);
     assert.deepEqual(lbToNative(config), {
       listen: { host: '127.0.0.1', port: 8080 },
@@ -151,9 +151,16 @@ describe('the load-balancer format', () => {
           upstream: {
             targets: ['http://127.0.0.1:9090', 'http://127.0.0.1:9091'],
             balancer: 'random',
-            health: { passive: {} },
           },
-          policies: { retry: { retries: 1, on: ['connect-failure'] } },
+          policies: {
+            circuitBreaker: {
+              consecutiveFailures: 5,
+              openFor: '30s',
+              maxOpenFor: '300s',
+              whenAllOpen: 'forward',
+            },
+            retry: { retries: 1, on: ['connect-failure'] },
+          },
         },
       ],
     });
@@ -197,12 +204,15 @@ describe('any format, one schema', () => {
 
     const lb = load('lb.yaml');
     assert.deepEqual(lb.listen, { host: '127.0.0.1', port: 8080 });
-    const group = lb.routes[0]?.upstream as { balancer: string; health: { passive: unknown } };
+    const group = lb.routes[0]?.upstream as { balancer: string; health?: unknown };
     assert.equal(group.balancer, 'random');
-    assert.deepEqual(group.health.passive, {
+    assert.equal(group.health, undefined, 'no health checks unless the file asks');
+    assert.deepEqual(lb.routes[0]?.policies.circuitBreaker, {
       consecutiveFailures: 5,
-      baseEjection: 30_000,
-      maxEjection: 300_000,
+      openFor: 30_000,
+      maxOpenFor: 300_000,
+      trialTimeout: 5_000,
+      whenAllOpen: 'forward',
     });
 
     const hello = load('hello-sre.yaml');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createLogger } from '@sre-stack/runtime';
+import { createLogger, registry } from '@sre-stack/runtime';
 import type { Outcome } from '../../src/pipeline/outcome.ts';
 import type { PolicyContext } from '../../src/pipeline/policy.ts';
 import type { Target } from '../../src/pipeline/types.ts';
@@ -10,14 +10,27 @@ import { SharedState } from '../../src/state/state.ts';
 import { fakeExchange } from '../helpers/exchange.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 
-const settings = { consecutiveFailures: 3, openForMs: 10_000, trialTimeoutMs: 2_000 };
+const settings = { consecutiveFailures: 3, openForMs: 10_000, maxOpenForMs: 10_000, trialTimeoutMs: 2_000 };
 
-function breaker(clock: FakeClock) {
+function breaker(clock: FakeClock, overrides: Partial<typeof settings> = {}) {
   const changes: string[] = [];
-  const instance = new CircuitBreaker(settings, clock, (to: CircuitState, from: CircuitState) =>
-    changes.push(`${from}->${to}`),
+  const periods: number[] = [];
+  const instance = new CircuitBreaker(
+    { ...settings, ...overrides },
+    clock,
+    (to: CircuitState, from: CircuitState, openForMs: number) => {
+      changes.push(`${from}->${to}`);
+      if (to === 'open') periods.push(openForMs);
+    },
   );
-  return { instance, changes };
+  return { instance, changes, periods };
+}
+
+/** Lets the open period pass and fails the trial. */
+function failTrial(clock: FakeClock, instance: CircuitBreaker, afterMs: number) {
+  clock.advance(afterMs);
+  assert.equal(instance.state, 'half_open');
+  instance.release(instance.acquire() as number, false);
 }
 
 function fail(instance: CircuitBreaker, times: number) {
@@ -94,6 +107,71 @@ describe('circuit breaker state machine', () => {
     assert.notEqual(instance.acquire(), null);
   });
 
+  it('reopens for longer each time a trial fails: the nth opening lasts n × openFor, capped at maxOpenFor', () => {
+    const clock = new FakeClock();
+    const { instance, periods } = breaker(clock, { maxOpenForMs: 25_000 });
+    fail(instance, 3);
+    failTrial(clock, instance, 10_000);
+    failTrial(clock, instance, 20_000);
+    clock.advance(24_999);
+    assert.equal(instance.state, 'open', 'the third opening is capped at 25 s, not 30 s');
+    assert.equal(instance.retryAfterSeconds(), 1);
+    failTrial(clock, instance, 1);
+    assert.deepEqual(periods, [10_000, 20_000, 25_000, 25_000]);
+  });
+
+  it('a trial that hangs past its timeout counts as a failed one: the reopening is longer too', () => {
+    const clock = new FakeClock();
+    const { instance, periods } = breaker(clock, { maxOpenForMs: 60_000 });
+    fail(instance, 3);
+    clock.advance(10_000);
+    instance.acquire();
+    clock.advance(2_000);
+    assert.equal(instance.state, 'open');
+    clock.advance(19_999);
+    assert.equal(instance.state, 'open', 'open for 20 s from the moment the trial ran out');
+    clock.advance(1);
+    assert.equal(instance.state, 'half_open');
+    assert.deepEqual(periods, [10_000, 20_000]);
+  });
+
+  it('a successful trial closes the circuit and starts the count again: the next opening is the first', () => {
+    const clock = new FakeClock();
+    const { instance, periods } = breaker(clock, { maxOpenForMs: 60_000 });
+    fail(instance, 3);
+    failTrial(clock, instance, 10_000);
+    clock.advance(20_000);
+    instance.release(instance.acquire() as number, true);
+    assert.equal(instance.state, 'closed');
+    fail(instance, 3);
+    assert.equal(instance.retryAfterSeconds(), 10);
+    assert.deepEqual(periods, [10_000, 20_000, 10_000]);
+  });
+
+  it('with maxOpenFor equal to openFor (the default), every opening lasts openFor', () => {
+    const clock = new FakeClock();
+    const { instance, periods } = breaker(clock);
+    fail(instance, 3);
+    failTrial(clock, instance, 10_000);
+    failTrial(clock, instance, 10_000);
+    assert.deepEqual(periods, [10_000, 10_000, 10_000]);
+  });
+
+  it('keeps its state in the shared record: two breakers on one record (two threads) see one circuit', () => {
+    const clock = new FakeClock();
+    const shared = SharedState.create({ shared: false });
+    const record = shared.record('circuit|r|t', clock.now());
+    const long = { ...settings, maxOpenForMs: 60_000 };
+    const first = new CircuitBreaker(long, clock, () => {}, record);
+    const second = new CircuitBreaker(long, clock, () => {}, record);
+    fail(first, 2);
+    fail(second, 1);
+    assert.equal(first.state, 'open');
+    clock.advance(10_000);
+    second.release(second.acquire() as number, false);
+    assert.equal(first.retryAfterSeconds(), 20, "the other thread's failed trial doubled the period");
+  });
+
   it('ignores verdicts of requests admitted before it opened', () => {
     const clock = new FakeClock();
     const { instance } = breaker(clock);
@@ -139,6 +217,7 @@ describe('circuit breaker policy', () => {
     });
     assert.equal(gate.acquire(target), null);
     const refused = gate.rejection(fakeExchange());
+    assert.ok(refused);
     assert.equal(refused.status, 503);
     assert.equal(refused.decidedBy, 'circuit_breaker');
     assert.deepEqual(refused.headers, ['retry-after', '5']);
@@ -174,8 +253,62 @@ describe('circuit breaker policy', () => {
     assert.equal(gate.acquire(a), null);
     assert.notEqual(gate.acquire(b), null);
     const refusal = gate.rejection(fakeExchange());
+    assert.ok(refusal);
     assert.equal(refusal.status, 503);
     assert.match(refusal.body, /every target/);
     policy.dispose?.();
+  });
+
+  it('whenAllOpen: refuse answers 503 when no target admits; forward hands the request back to the balancer (panic mode)', () => {
+    const clock = new FakeClock();
+    const targets = ['http://a:1', 'http://b:1'].map((origin) => ({ origin }) as Target);
+    const parse = (whenAllOpen?: string) =>
+      circuitBreakerPolicy.schema.parse({ consecutiveFailures: 1, whenAllOpen });
+    assert.equal(parse().whenAllOpen, 'refuse', 'refuse by default');
+    for (const [whenAllOpen, refuses] of [
+      ['refuse', true],
+      ['forward', false],
+    ] as const) {
+      const policy = circuitBreakerPolicy.create(parse(whenAllOpen), context(clock, targets));
+      const gate = policy.gate!;
+      for (const target of targets) gate.release(target, gate.acquire(target) as number, upstreamAnswer(503));
+      assert.ok(targets.every((target) => gate.isOpen?.(target)));
+      const answer = gate.rejection(fakeExchange());
+      assert.equal(answer?.status, refuses ? 503 : undefined, whenAllOpen);
+      policy.dispose?.();
+    }
+  });
+
+  it('derives the route state from its targets: closed while one admits, half-open at best, open when none does', async () => {
+    const clock = new FakeClock();
+    const targets = ['http://a:1', 'http://b:1'].map((origin) => ({ origin }) as Target);
+    const config = circuitBreakerPolicy.schema.parse({ consecutiveFailures: 1, openFor: '10s' });
+    const policy = circuitBreakerPolicy.create(config, { ...context(clock, targets), route: 'derived' });
+    const gate = policy.gate!;
+    const [a, b] = targets as [Target, Target];
+    const routeState = async () => {
+      const family = await registry.getSingleMetric('proxy_route_circuit_state')?.get();
+      return family?.values.find((value) => value.labels.route === 'derived')?.value;
+    };
+    assert.equal(await routeState(), 0);
+    gate.release(a, gate.acquire(a) as number, upstreamAnswer(500));
+    assert.equal(await routeState(), 0, 'b still admits');
+    clock.advance(5_000);
+    gate.release(b, gate.acquire(b) as number, upstreamAnswer(500));
+    assert.equal(await routeState(), 2, 'none admits');
+    clock.advance(5_000);
+    assert.equal(await routeState(), 1, "a's open period ended: its trial may go");
+    gate.release(a, gate.acquire(a) as number, upstreamAnswer(200));
+    assert.equal(await routeState(), 0);
+    policy.dispose?.();
+  });
+
+  it('refuses a maxOpenFor shorter than openFor, naming both', () => {
+    const result = circuitBreakerPolicy.schema.safeParse({ openFor: '30s', maxOpenFor: '10s' });
+    assert.equal(result.success, false);
+    assert.deepEqual(
+      result.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
+      [['maxOpenFor', 'must be at least openFor (30000 ms), not 10000 ms']],
+    );
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createLogger } from '@sre-stack/runtime';
+import { createLogger, registry } from '@sre-stack/runtime';
 import type { Target } from '../../src/pipeline/types.ts';
 import { GroupHealth } from '../../src/upstream/health.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
@@ -27,58 +27,30 @@ function target(origin: string, answers: (number | Error)[] = []): Target {
   } as unknown as Target;
 }
 
-const passive = { consecutiveFailures: 3, baseEjectionMs: 10_000, maxEjectionMs: 25_000 };
-
-describe('passive health: outlier ejection', () => {
-  it('ejects a target after N consecutive failures, for a period that grows with each ejection', () => {
-    const clock = new FakeClock();
-    const a = target('http://a');
-    const b = target('http://b');
-    const health = new GroupHealth('r', { passive }, clock, logger);
-    health.track([a, b]);
-    const fail = (times: number) => {
-      for (let i = 0; i < times; i++) health.report(a, false);
-    };
-    fail(2);
-    health.report(a, true);
-    fail(2);
-    assert.deepEqual(health.available([a, b]), [a, b], 'a success resets the count');
-    fail(1);
-    assert.deepEqual(health.available([a, b]), [b], 'ejected');
-    clock.advance(9_999);
-    assert.deepEqual(health.available([a, b]), [b]);
-    clock.advance(1);
-    assert.deepEqual(health.available([a, b]), [a, b], 'back after the first period (10 s)');
-    fail(3);
-    clock.advance(19_999);
-    assert.deepEqual(health.available([a, b]), [b], 'the second ejection lasts 20 s');
-    clock.advance(1);
-    fail(3);
-    clock.advance(24_999);
-    assert.deepEqual(health.available([a, b]), [b], 'the third is capped at maxEjection (25 s)');
-    clock.advance(1);
-    assert.deepEqual(health.available([a, b]), [a, b]);
-  });
-
-  it('balances over every target when all are ejected (panic mode), and ignores verdict-less outcomes', () => {
-    const clock = new FakeClock();
-    const a = target('http://a');
-    const health = new GroupHealth('r', { passive: { ...passive, consecutiveFailures: 1 } }, clock, logger);
-    health.track([a]);
-    health.report(a, null);
-    assert.equal(health.isUp(a), true);
-    health.report(a, false);
-    assert.equal(health.isUp(a), false);
-    assert.deepEqual(health.available([a]), [a]);
-  });
-
-  it('does nothing when not configured', () => {
+describe('health without checks', () => {
+  it('has every target up, and balances over all of them', () => {
     const health = new GroupHealth('r', {}, new FakeClock(), logger);
     const a = target('http://a');
     health.track([a]);
-    for (let i = 0; i < 10; i++) health.report(a, false);
     assert.equal(health.enabled, false);
+    assert.equal(health.isUp(a), true);
     assert.deepEqual(health.available([a]), [a]);
+  });
+
+  it('reports target_up 0 for a target whose circuit is open, 1 otherwise', async () => {
+    const health = new GroupHealth('up-test', {}, new FakeClock(), logger);
+    const a = target('http://a');
+    const b = target('http://b');
+    health.track([a, b]);
+    health.watchCircuits((candidate) => candidate === a);
+    const family = await registry.getSingleMetric('proxy_upstream_target_up')?.get();
+    const up = Object.fromEntries(
+      (family?.values ?? [])
+        .filter((value) => value.labels.route === 'up-test')
+        .map((value) => [value.labels.target, value.value]),
+    );
+    assert.deepEqual(up, { 'http://a': 0, 'http://b': 1 });
+    assert.deepEqual(health.available([a, b]), [a, b], 'the breaker, not the health, skips a');
   });
 });
 

@@ -2,7 +2,9 @@
 // counts the same failures and sees the same circuit. Closed: requests pass, consecutive failures are
 // counted. Open: everything is refused for `openForMs`. Half-open: exactly one trial passes; its success
 // closes the circuit, its failure (or no verdict within `trialTimeoutMs`, so a hung trial cannot wedge
-// it) reopens it.
+// it) reopens it. A target that keeps failing its trials stays out longer each time (outlier ejection
+// as Envoy does it): the nth opening in a row lasts n × openForMs, at most maxOpenForMs; a close starts
+// the count again.
 //
 // There are no timers: the open period and the trial's timeout are deadlines in the record, and the
 // first look at the circuit after one passes makes the transition (and reports it, once, from whichever
@@ -15,6 +17,8 @@ export type CircuitState = 'closed' | 'half_open' | 'open';
 export interface BreakerSettings {
   consecutiveFailures: number;
   openForMs: number;
+  /** The longest opening; equal to openForMs for a fixed period. */
+  maxOpenForMs: number;
   trialTimeoutMs: number;
 }
 
@@ -28,20 +32,23 @@ const OPEN_UNTIL = 2;
 const TRIAL_UNTIL = 3;
 const TRIAL = 4;
 const TRIAL_IN_FLIGHT = 5;
+/** Openings in a row without a close in between: the nth lasts n × openForMs (capped). */
+const OPENINGS = 6;
 
 const CLOSED = 0;
 const HALF_OPEN = 1;
 const OPEN = 2;
 const NAMES: CircuitState[] = ['closed', 'half_open', 'open'];
 
-type Change = (to: CircuitState, from: CircuitState) => void;
+/** A transition; `openForMs` is the length of the period an opening starts (0 for the others). */
+type Change = (to: CircuitState, from: CircuitState, openForMs: number) => void;
 
 export class CircuitBreaker {
   private readonly settings: BreakerSettings;
   private readonly clock: Clock;
   private readonly onChange: Change;
   private readonly record: RecordRef;
-  /** Transitions made under the lock, reported after it is released (at most three per call). */
+  /** Transitions made under the lock (to, from, period), reported after it is released (at most three per call). */
   private changes: number[] = [];
 
   constructor(
@@ -119,7 +126,8 @@ export class CircuitBreaker {
       if (success === true) {
         data[base + STATE] = CLOSED;
         data[base + FAILURES] = 0;
-        this.changes.push(CLOSED, HALF_OPEN);
+        data[base + OPENINGS] = 0;
+        this.changes.push(CLOSED, HALF_OPEN, 0);
       } else if (success === false) this.open(data, base, now);
     }
     table.unlock(slot);
@@ -152,7 +160,7 @@ export class CircuitBreaker {
       if (state === OPEN && now >= (data[base + OPEN_UNTIL] as number)) {
         data[base + STATE] = HALF_OPEN;
         data[base + TRIAL_IN_FLIGHT] = 0;
-        this.changes.push(HALF_OPEN, OPEN);
+        this.changes.push(HALF_OPEN, OPEN, 0);
       } else if (
         state === HALF_OPEN &&
         data[base + TRIAL_IN_FLIGHT] === 1 &&
@@ -164,22 +172,28 @@ export class CircuitBreaker {
     }
   }
 
+  /** Opens the circuit: from closed for openForMs, from a failed trial for longer each time. */
   private open(data: Float64Array, base: number, at: number): void {
     const from = data[base + STATE] as number;
+    const openings = from === CLOSED ? 1 : (data[base + OPENINGS] as number) + 1;
+    const { openForMs, maxOpenForMs } = this.settings;
+    const period = Math.min(Math.max(openForMs, maxOpenForMs), openings * openForMs);
     data[base + STATE] = OPEN;
     data[base + TRIAL_IN_FLIGHT] = 0;
-    data[base + OPEN_UNTIL] = at + this.settings.openForMs;
-    this.changes.push(OPEN, from);
+    data[base + OPENINGS] = openings;
+    data[base + OPEN_UNTIL] = at + period;
+    this.changes.push(OPEN, from, period);
   }
 
   private report(): void {
     const changes = this.changes;
     if (changes.length === 0) return;
     this.changes = [];
-    for (let index = 0; index < changes.length; index += 2) {
+    for (let index = 0; index < changes.length; index += 3) {
       this.onChange(
         NAMES[changes[index] as number] as CircuitState,
         NAMES[changes[index + 1] as number] as CircuitState,
+        changes[index + 2] as number,
       );
     }
   }

@@ -1,8 +1,10 @@
-// Circuit breaker, per route and target: every attempt's outcome counts for the target it went to, and
-// N failures in a row (5xx answers or transport errors) open that target's circuit. The balancer asks
-// the breakers before each attempt (this policy is a TargetGate): an open target is skipped, a retry
-// goes to another target if one admits it, and when none does the request is refused with 503 and
-// Retry-After, without touching the upstream. A route with one target has one breaker.
+// Circuit breaker, per route and target: the proxy's one failure detector. Every attempt's outcome
+// counts for the target it went to, and N failures in a row (5xx answers or transport errors) open that
+// target's circuit, which is what ejects it: the balancer asks the breakers before each attempt (this
+// policy is a TargetGate), so an open target is skipped and a retry goes to another target if one admits
+// it. A target that fails its trial again is opened for longer each time (up to maxOpenFor). When no
+// target admits the attempt, `whenAllOpen` decides: refuse with 503 and Retry-After without touching the
+// upstream, or forward anyway over all targets (panic mode, as Envoy's outlier detection does).
 //
 // Counting attempts rather than whole requests is what Envoy's outlier detection does: each attempt is
 // load on the upstream, and a retry storm against a failing target is exactly what should trip it.
@@ -12,16 +14,22 @@ import { duration } from '@sre-stack/runtime';
 import { z } from 'zod';
 import { ANSWERS } from '../../pipeline/answers.ts';
 import type { Exchange } from '../../pipeline/exchange.ts';
-import { isUpstreamFailure, type LocalOutcome } from '../../pipeline/outcome.ts';
+import { isUpstreamFailure } from '../../pipeline/outcome.ts';
 import { definePolicy, type Policy, type PolicyContext } from '../../pipeline/policy.ts';
 import type { TargetGate } from '../../pipeline/types.ts';
 import { LeanCounter, LeanGauge } from '../../telemetry/lean-metrics.ts';
-import { type BreakerSettings, CircuitBreaker, stateAt } from './breaker.ts';
+import { type BreakerSettings, CircuitBreaker, type CircuitState, stateAt } from './breaker.ts';
 
 const stateGauge = new LeanGauge(
   'proxy_circuit_state',
   'Circuit breaker state per route and target: 0 closed, 1 half-open, 2 open (one state shared by every worker thread).',
   ['route', 'target'],
+  'max',
+);
+const routeStateGauge = new LeanGauge(
+  'proxy_route_circuit_state',
+  "A route's circuit, from its targets' states: 0 closed (some target admits requests), 1 half-open (the best target is), 2 open (none admits).",
+  ['route'],
   'max',
 );
 const transitions = new LeanCounter(
@@ -35,17 +43,43 @@ const rejected = new LeanCounter(
   ['route'],
 );
 
-const schema = z.strictObject({
-  consecutiveFailures: z.int().min(1).default(5).meta({
-    description: 'Failures in a row (5xx answers or transport errors) that open the circuit. Default 5.',
-  }),
-  openFor: duration().prefault('10s').meta({
-    description: 'How long an open circuit refuses requests before one trial is let through. Default 10s.',
-  }),
-  trialTimeout: duration().prefault('5s').meta({
-    description: 'A half-open trial without a verdict by then counts as a failure and reopens. Default 5s.',
-  }),
-});
+const CLOSED = 0;
+const OPEN = 2;
+const STATE_NAMES: CircuitState[] = ['closed', 'half_open', 'open'];
+
+const schema = z
+  .strictObject({
+    consecutiveFailures: z.int().min(1).default(5).meta({
+      description:
+        "Failures in a row (5xx answers or transport errors) that open a target's circuit. Default 5.",
+    }),
+    openFor: duration().prefault('10s').meta({
+      description:
+        'How long a circuit first stays open before one trial request is let through. Default 10s.',
+    }),
+    maxOpenFor: duration().optional().meta({
+      description:
+        'When the trial fails too, the circuit reopens for longer: the nth opening in a row lasts n × openFor, at most this. A successful trial closes it and starts the count again. Default openFor (a fixed period).',
+    }),
+    trialTimeout: duration().prefault('5s').meta({
+      description: 'A half-open trial without a verdict by then counts as a failure and reopens. Default 5s.',
+    }),
+    whenAllOpen: z.enum(['refuse', 'forward']).default('refuse').meta({
+      description:
+        'When no target admits a request: refuse (default) answers 503 with Retry-After without touching the upstream; forward balances over all targets anyway (panic mode).',
+    }),
+  })
+  .superRefine((config, context) => {
+    if (config.maxOpenFor !== undefined && config.maxOpenFor < config.openFor) {
+      context.addIssue({
+        code: 'custom',
+        path: ['maxOpenFor'],
+        message: `must be at least openFor (${config.openFor} ms), not ${config.maxOpenFor} ms`,
+      });
+    }
+  });
+
+export type CircuitBreakerConfig = z.output<typeof schema>;
 
 export const circuitBreakerPolicy = definePolicy({
   key: 'circuitBreaker',
@@ -55,76 +89,112 @@ export const circuitBreakerPolicy = definePolicy({
     const settings: BreakerSettings = {
       consecutiveFailures: config.consecutiveFailures,
       openForMs: config.openFor,
+      maxOpenForMs: config.maxOpenFor ?? config.openFor,
       trialTimeoutMs: config.trialTimeout,
     };
     // A static route has no upstream to protect.
-    return context.upstream ? perTarget(settings, context) : {};
+    return context.upstream ? perTarget(settings, config.whenAllOpen, context) : {};
   },
 });
 
-function instrumentedBreaker(
+interface Tracked {
+  breaker: CircuitBreaker;
+  /** The state the shared record shows now, without changing it. */
+  stateNow: () => number;
+}
+
+function perTarget(
   settings: BreakerSettings,
+  whenAllOpen: CircuitBreakerConfig['whenAllOpen'],
   context: PolicyContext,
-  target: string,
-): CircuitBreaker {
-  const gauge = stateGauge.child(context.route, target);
-  // One record per route, target and settings, shared by every worker thread; a reload that keeps the
-  // settings keeps the state.
-  const key = `circuit|${context.route}|${target}|${settings.consecutiveFailures}|${settings.openForMs}|${settings.trialTimeoutMs}`;
-  const record = context.shared.record(key, context.clock.now());
-  gauge.read = () => stateAt(record, context.clock.now());
-  const breaker: CircuitBreaker = new CircuitBreaker(
-    settings,
-    context.clock,
-    (to, from) => {
-      transitions.child(context.route, target, to).inc();
-      const fields = { route: context.route, target, from, to, failures: breaker.failures };
-      if (to === 'open') context.logger.warn(fields, `circuit opened for ${settings.openForMs} ms`);
-      else
-        context.logger.info(fields, `circuit ${to === 'closed' ? 'closed' : 'half-open: one trial request'}`);
-    },
-    record,
-  );
-  return breaker;
-}
-
-function refusal(route: string, breaker: CircuitBreaker, what: string): LocalOutcome {
-  return ANSWERS.circuitOpen(route, what, breaker.retryAfterSeconds());
-}
-
-function perTarget(settings: BreakerSettings, context: PolicyContext): Policy {
-  const breakers = new Map<string, CircuitBreaker>();
-  for (const target of context.targets)
-    breakers.set(target.origin, instrumentedBreaker(settings, context, target.origin));
+): Policy {
+  const tracked = new Map<string, Tracked>();
   const refused = rejected.child(context.route);
   const what = context.targets.length === 1 ? `${context.targets[0]?.origin}` : 'every target';
+  /** The route's state with one target's replaced: the best of its targets. */
+  const routeState = (origin?: string, state?: number): number => {
+    let best = tracked.size === 0 ? CLOSED : OPEN;
+    for (const [key, entry] of tracked)
+      best = Math.min(best, key === origin ? (state as number) : entry.stateNow());
+    return best;
+  };
+  routeStateGauge.child(context.route).read = () => routeState();
+  // Reported by the thread that made the transition: the route's view before and after it.
+  const routeChanged = (origin: string, to: CircuitState, from: CircuitState) => {
+    const before = routeState(origin, STATE_NAMES.indexOf(from));
+    const after = routeState(origin, STATE_NAMES.indexOf(to));
+    if (after === OPEN && before !== OPEN) {
+      context.logger.warn(
+        { route: context.route, when_all_open: whenAllOpen },
+        whenAllOpen === 'refuse'
+          ? "every target's circuit is open: requests get 503 until one admits again"
+          : "every target's circuit is open: balancing over all of them anyway (panic mode)",
+      );
+    } else if (before === OPEN && after !== OPEN) {
+      context.logger.info({ route: context.route }, 'a target of the route admits requests again');
+    }
+  };
   // Discovered targets appear at run time: their breakers are made on first use.
   const breakerFor = (origin: string): CircuitBreaker => {
-    let breaker = breakers.get(origin);
-    if (!breaker) {
-      breaker = instrumentedBreaker(settings, context, origin);
-      breakers.set(origin, breaker);
+    let entry = tracked.get(origin);
+    if (!entry) {
+      entry = instrumentedBreaker(settings, context, origin, routeChanged);
+      tracked.set(origin, entry);
     }
-    return breaker;
+    return entry.breaker;
   };
+  for (const target of context.targets) breakerFor(target.origin);
   const gate: TargetGate = {
     acquire: (target) => breakerFor(target.origin).acquire(),
-    release: (target, permit, outcome) => breakers.get(target.origin)?.release(permit, verdict(outcome)),
+    release: (target, permit, outcome) =>
+      tracked.get(target.origin)?.breaker.release(permit, verdict(outcome)),
+    isOpen: (target) => tracked.get(target.origin)?.stateNow() === OPEN,
     rejection(_exchange: Exchange) {
+      // Panic mode: better a request that might fail than a certain 503.
+      if (whenAllOpen === 'forward') return undefined;
       refused.inc();
       // The soonest any target may take a request again.
-      const soonest = [...breakers.values()].reduce((best, breaker) =>
-        breaker.retryAfterSeconds() < best.retryAfterSeconds() ? breaker : best,
-      );
-      return refusal(context.route, soonest, what);
+      let soonest = Number.POSITIVE_INFINITY;
+      for (const { breaker } of tracked.values()) soonest = Math.min(soonest, breaker.retryAfterSeconds());
+      return ANSWERS.circuitOpen(context.route, what, Number.isFinite(soonest) ? soonest : 1);
     },
   };
   return {
     gate,
     dispose: () => {
-      for (const breaker of breakers.values()) breaker.dispose();
+      for (const { breaker } of tracked.values()) breaker.dispose();
     },
   };
+}
+
+function instrumentedBreaker(
+  settings: BreakerSettings,
+  context: PolicyContext,
+  target: string,
+  routeChanged: (origin: string, to: CircuitState, from: CircuitState) => void,
+): Tracked {
+  const gauge = stateGauge.child(context.route, target);
+  // One record per route, target and settings of the state machine, shared by every worker thread; a
+  // reload that keeps them keeps the state (whenAllOpen is not part of it).
+  const key = `circuit|${context.route}|${target}|${settings.consecutiveFailures}|${settings.openForMs}|${settings.maxOpenForMs}|${settings.trialTimeoutMs}`;
+  const record = context.shared.record(key, context.clock.now());
+  const stateNow = () => stateAt(record, context.clock.now());
+  gauge.read = stateNow;
+  const breaker: CircuitBreaker = new CircuitBreaker(
+    settings,
+    context.clock,
+    (to, from, openForMs) => {
+      transitions.child(context.route, target, to).inc();
+      const fields = { route: context.route, target, from, to, failures: breaker.failures };
+      if (to === 'open')
+        context.logger.warn({ ...fields, open_ms: openForMs }, `circuit opened for ${openForMs} ms`);
+      else
+        context.logger.info(fields, `circuit ${to === 'closed' ? 'closed' : 'half-open: one trial request'}`);
+      routeChanged(target, to, from);
+    },
+    record,
+  );
+  return { breaker, stateNow };
 }
 
 function verdict(outcome: Parameters<typeof isUpstreamFailure>[0]): boolean | null {
