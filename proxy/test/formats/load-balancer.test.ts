@@ -1,6 +1,7 @@
 // The load-balancer format: its config format on the real proxy bin, with its spec's `be` (the test
 // backend: one process listening on every target address of the config). Host routing, random spread,
-// round-robin, passive ejection and active health checks, and per-service and per-target metrics.
+// round-robin, failing targets taken out (their circuit opens) and active health checks, and per-service
+// and per-target metrics.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -153,40 +154,39 @@ describe('the load-balancer format: balancing strategies and target health', () 
     }
   });
 
-  it('ejects a failing target after consecutive failures (passive), so requests stop going there', async () => {
+  it('takes a failing target out after 5 failures in a row (its open circuit), so requests stop going there', async () => {
+    const port = (url: string) => new URL(url).port;
     const proxy = await startProxy(
-      `routes:
-  - name: ej
-    upstream:
-      targets: [${up[0]}, ${dead}]
-      balancer: round-robin
-      health: { passive: { consecutiveFailures: 2, baseEjection: 60s } }
-    policies:
-      retry: { retries: 1, on: [connect-failure] }
+      `proxy:
+  services:
+    - name: ej
+      domain: ${HOST}
+      strategy: round-robin
+      hosts:
+        - { address: 127.0.0.1, port: ${port(up[0] as string)} }
+        - { address: 127.0.0.1, port: ${port(dead)} }
 `,
     );
     try {
-      for (let i = 0; i < 6; i++)
+      for (let i = 0; i < 16; i++)
         assert.equal((await get(`${proxy.url}/`)).status, 200, 'the retry covers the dead one');
       const page = await proxy.metrics();
       assert.equal(sample(page, 'proxy_upstream_target_up', { route: 'ej', target: dead }), 0);
-      assert.equal(sample(page, 'proxy_upstream_ejections_total', { route: 'ej', target: dead }), 1);
-      const tries = sample(page, 'proxy_upstream_attempts_total', {
-        route: 'ej',
-        target: dead,
-        code: 'connect_failure',
-      });
-      assert.equal(tries, 2, 'no attempt went to the ejected target');
-      for (let i = 0; i < 4; i++) assert.equal((await get(`${proxy.url}/`)).status, 200);
-      const later = await proxy.metrics();
+      assert.equal(sample(page, 'proxy_circuit_state', { route: 'ej', target: dead }), 2);
       assert.equal(
-        sample(later, 'proxy_upstream_attempts_total', {
+        sample(page, 'proxy_circuit_transitions_total', { route: 'ej', target: dead, to: 'open' }),
+        1,
+      );
+      assert.equal(sample(page, 'proxy_route_circuit_state', { route: 'ej' }), 0, 'the other admits');
+      const failures = (metrics: string) =>
+        sample(metrics, 'proxy_upstream_attempts_total', {
           route: 'ej',
           target: dead,
           code: 'connect_failure',
-        }),
-        2,
-      );
+        });
+      assert.equal(failures(page), 5, 'exactly consecutiveFailures tries went to the dead target');
+      for (let i = 0; i < 4; i++) assert.equal((await get(`${proxy.url}/`)).status, 200);
+      assert.equal(failures(await proxy.metrics()), 5, 'none since its circuit opened (for 30 s)');
     } finally {
       await proxy.stop();
     }

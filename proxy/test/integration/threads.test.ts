@@ -1,7 +1,8 @@
 // The proxy exact at any worker count: the breaker, the rate limit and reloads on the real bin, with
 // the default worker count and with several worker threads, every request on a connection of its own
 // (so that the kernel spreads them over the threads). Also: what a first failing request is answered,
-// routing around open or ejected targets, and requests the proxy cannot forward.
+// routing around targets whose circuit is open, what happens when every one is, and requests the proxy
+// cannot forward.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -216,15 +217,14 @@ describe('routing around targets that cannot take a request', () => {
     await alive?.stop();
   });
 
-  for (const [what, section] of [
-    ['an open circuit', 'policies:\n      circuitBreaker: { consecutiveFailures: 1, openFor: 60s }'],
-    ['an ejected target', 'policies: {}'],
+  for (const [what, breaker] of [
+    ['an open circuit', '{ consecutiveFailures: 1, openFor: 60s }'],
+    [
+      'an open circuit in panic mode',
+      '{ consecutiveFailures: 1, openFor: 60s, maxOpenFor: 300s, whenAllOpen: forward }',
+    ],
   ] as const) {
-    it(`never sends to ${what} while another target can take the request`, async () => {
-      const health =
-        what === 'an ejected target'
-          ? 'health: { passive: { consecutiveFailures: 1, baseEjection: 60s } }'
-          : '';
+    it(`never sends to ${what} while another target can take the request (2 workers)`, async () => {
       const proxy = await startProxy(
         `
 routes:
@@ -233,8 +233,8 @@ routes:
     upstream:
       targets: [${deadUrl}, ${alive.url}]
       balancer: round-robin
-      ${health}
-    ${section}
+    policies:
+      circuitBreaker: ${breaker}
 `,
         { workers: 2 },
       );
@@ -249,6 +249,58 @@ routes:
         );
         assert.equal(statuses.filter((status) => status === 200).length >= 11, true, `${statuses}`);
         assert.equal(await (await alive.stats()).hits[what], statuses.filter((s) => s === 200).length);
+        const metrics = await proxy.metrics();
+        assert.equal(sample(metrics, 'proxy_upstream_target_up', { route: 'main', target: deadUrl }), 0);
+        assert.equal(sample(metrics, 'proxy_upstream_target_up', { route: 'main', target: alive.url }), 1);
+        assert.equal(sample(metrics, 'proxy_route_circuit_state', { route: 'main' }), 0, 'alive admits');
+      } finally {
+        await proxy.stop();
+      }
+    });
+  }
+
+  for (const [whenAllOpen, expected] of [
+    ['refuse', 503],
+    ['forward', 502],
+  ] as const) {
+    it(`when every circuit is open, whenAllOpen ${whenAllOpen} answers ${expected} (2 workers)`, async () => {
+      const otherDead = `http://127.0.0.1:${await freePort()}`;
+      const proxy = await startProxy(
+        `
+routes:
+  - name: all
+    match: { pathPrefix: / }
+    upstream: { targets: [${deadUrl}, ${otherDead}] }
+    policies:
+      circuitBreaker: { consecutiveFailures: 1, openFor: 60s, whenAllOpen: ${whenAllOpen} }
+`,
+        { workers: 2 },
+      );
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 6; i++) statuses.push((await requestOnNewConnection(`${proxy.url}/x`)).status);
+        assert.deepEqual(statuses, [502, 502, ...Array(4).fill(expected)], 'each target opened once');
+        const metrics = await proxy.metrics();
+        assert.equal(sample(metrics, 'proxy_route_circuit_state', { route: 'all' }), 2);
+        const opened = [deadUrl, otherDead].map((target) =>
+          sample(metrics, 'proxy_circuit_transitions_total', { route: 'all', target, to: 'open' }),
+        );
+        assert.deepEqual(opened, [1, 1], 'panic-mode attempts count for no circuit');
+        const attempts = [deadUrl, otherDead].map(
+          (target) =>
+            sample(metrics, 'proxy_upstream_attempts_total', {
+              route: 'all',
+              target,
+              code: 'connect_failure',
+            }) ?? 0,
+        );
+        assert.equal(attempts[0] + attempts[1], whenAllOpen === 'refuse' ? 2 : 6);
+        assert.equal(
+          proxy.process.lines.filter((line) => String(line.msg).startsWith("every target's circuit is open"))
+            .length,
+          1,
+          'the route-level change is logged once',
+        );
       } finally {
         await proxy.stop();
       }
@@ -275,14 +327,13 @@ describe('requests the proxy cannot forward, and upstreams that answer nonsense'
     await new Promise((resolve) => odd?.close(resolve));
   });
 
-  it('answers 400 itself for OPTIONS * and bad targets; none of them opens a circuit or ejects a target', async () => {
+  it('answers 400 itself for OPTIONS * and bad targets; none of them opens a circuit', async () => {
     const proxy = await startProxy(`
 routes:
   - name: main
     match: { pathPrefix: / }
     upstream:
       targets: [${upstream.url}]
-      health: { passive: { consecutiveFailures: 1 } }
     policies:
       circuitBreaker: { consecutiveFailures: 1 }
 `);
@@ -304,7 +355,7 @@ routes:
       assert.equal(ok.status, 200, 'the circuit is closed and the target is in');
       const metrics = await proxy.metrics();
       assert.equal(sample(metrics, 'proxy_circuit_state', { route: 'main', target: upstream.url }), 0);
-      assert.equal(sample(metrics, 'proxy_upstream_ejections_total', { route: 'main' }) ?? 0, 0);
+      assert.equal(sample(metrics, 'proxy_upstream_target_up', { route: 'main', target: upstream.url }), 1);
       await eventually(() =>
         assert.equal(accessLines(proxy).filter((line) => line.decided_by === 'bad_request').length, 10),
       );
