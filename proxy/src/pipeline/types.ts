@@ -58,6 +58,8 @@ export interface TargetGate {
   rejection(exchange: Exchange): LocalOutcome | undefined;
   /** Whether the target is out now (an open circuit), without claiming anything: for target_up. */
   isOpen?(target: Target): boolean;
+  /** The group's targets now (discovery changes them): the route's view is over these. */
+  track?(targets: readonly Target[]): void;
 }
 
 export interface UpstreamGroup {

@@ -30,6 +30,7 @@ export class Group implements UpstreamGroup {
   readonly health: GroupHealth;
   private current: Target[];
   private readonly strategy: Strategy;
+  private gates: readonly TargetGate[] = [];
 
   constructor(options: GroupOptions) {
     const factory = STRATEGIES[options.strategy];
@@ -58,6 +59,7 @@ export class Group implements UpstreamGroup {
   setTargets(targets: Target[]): void {
     this.current = targets;
     this.health.track(targets);
+    for (const gate of this.gates) gate.track?.(targets);
   }
 
   available(): readonly Target[] {
@@ -72,8 +74,13 @@ export class Group implements UpstreamGroup {
     return list[index] as Target;
   }
 
-  /** The route's gates, for target_up: a target whose circuit is open takes no traffic. */
+  /**
+   * The route's gates: told the targets as they change, and asked for target_up (a target whose circuit
+   * is open takes no traffic).
+   */
   watchGates(gates: readonly TargetGate[]): void {
+    this.gates = gates;
+    for (const gate of gates) gate.track?.(this.current);
     if (gates.some((gate) => gate.isOpen))
       this.health.watchCircuits((target) => gates.some((gate) => gate.isOpen?.(target) === true));
   }

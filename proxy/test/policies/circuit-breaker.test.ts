@@ -303,6 +303,35 @@ describe('circuit breaker policy', () => {
     policy.dispose?.();
   });
 
+  it('follows the targets discovery gives: the route state is over the current ones', async () => {
+    const clock = new FakeClock();
+    const config = circuitBreakerPolicy.schema.parse({ consecutiveFailures: 1 });
+    const policy = circuitBreakerPolicy.create(config, {
+      ...context(clock),
+      upstream: true,
+      route: 'discovered',
+    });
+    const gate = policy.gate!;
+    const [a, b, c] = ['http://a:1', 'http://b:1', 'http://c:1'].map((origin) => ({ origin }) as Target) as [
+      Target,
+      Target,
+      Target,
+    ];
+    const routeState = async () => {
+      const family = await registry.getSingleMetric('proxy_route_circuit_state')?.get();
+      return family?.values.find((value) => value.labels.route === 'discovered')?.value;
+    };
+    gate.track?.([a, b]);
+    gate.release(a, gate.acquire(a) as number, upstreamAnswer(502));
+    assert.equal(await routeState(), 0, 'b admits');
+    gate.track?.([a]);
+    assert.equal(await routeState(), 2, 'b is gone: no target admits');
+    assert.equal(gate.rejection(fakeExchange())?.status, 503);
+    gate.track?.([a, c]);
+    assert.equal(await routeState(), 0, 'c is new, and closed');
+    policy.dispose?.();
+  });
+
   it('refuses a maxOpenFor shorter than openFor, naming both', () => {
     const result = circuitBreakerPolicy.schema.safeParse({ openFor: '30s', maxOpenFor: '10s' });
     assert.equal(result.success, false);

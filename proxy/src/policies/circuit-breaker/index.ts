@@ -149,6 +149,13 @@ function perTarget(
     release: (target, permit, outcome) =>
       tracked.get(target.origin)?.breaker.release(permit, verdict(outcome)),
     isOpen: (target) => tracked.get(target.origin)?.stateNow() === OPEN,
+    // Discovery replaced the targets: the route's view is over the current ones. A target that comes
+    // back finds its state in the shared record.
+    track(targets) {
+      const current = new Set(targets.map((target) => target.origin));
+      for (const origin of tracked.keys()) if (!current.has(origin)) tracked.delete(origin);
+      for (const origin of current) breakerFor(origin);
+    },
     rejection(_exchange: Exchange) {
       // Panic mode: better a request that might fail than a certain 503.
       if (whenAllOpen === 'forward') return undefined;
