@@ -21,12 +21,11 @@ export async function main(flavor: 'proxy' | 'rgate' = 'proxy'): Promise<void> {
     process.exit(await checkConfig(options.config, flavor));
   }
   // Telemetry before the code that serves (node:http, undici, pino), which its hooks must see load.
-  // The proxy's heap is requests in flight: with the services' compact young generation (8 MiB) a
-  // scavenge comes every hundred requests and copies the ones still running, and a 20 % old-generation
-  // margin turns what they promote into a 30-40 ms full collection every second under load. V8's own
-  // young-generation ceiling and a 100 % margin cut GC time per request about fourfold, for some 40 MiB
-  // more RSS after load (the default run's budget is 200 MiB); at rest nothing changes.
-  const telemetry = await loadTelemetry({ youngGenerationCapMiB: 32, oldGenerationGrowthPercent: 100 });
+  // The proxy's heap is requests in flight, many more of them than the other services hold: with their
+  // compact heap (8 MiB young generation, 20 % old-generation margin) a scavenge comes every ~150
+  // requests. Twice the young generation and a 50 % margin cut GC time per request by a third, for
+  // about 8 MiB more RSS after load (measured in BENCHMARKS.md); at rest nothing changes.
+  const telemetry = await loadTelemetry({ youngGenerationCapMiB: 16, oldGenerationGrowthPercent: 50 });
   const [{ setLogsExported }, { setSpanRecording }] = await Promise.all([
     import('./loggers.ts'),
     import('./telemetry/tracing.ts'),
