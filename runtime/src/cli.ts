@@ -4,6 +4,7 @@
 import './node-version.mjs';
 import { parseArgs } from 'node:util';
 import { parseDuration } from './config/parse-duration.ts';
+import type { HeapSettings } from './heap.ts';
 import type { TelemetryState } from './telemetry/state.ts';
 
 export { formatDuration, parseDuration } from './config/parse-duration.ts';
@@ -131,7 +132,9 @@ export function parsePort(value: string | undefined, what: string): number {
  * its command line is read, and only then imports the code that serves (node:http, undici, pino), so
  * that the instrumentations are in place before those load.
  */
-export async function loadTelemetry(): Promise<TelemetryState> {
+export async function loadTelemetry(heap?: HeapSettings): Promise<TelemetryState> {
+  // The heap settings first: the bootstrap applies the defaults, and the first call wins.
+  if (heap !== undefined) (await import('./heap.ts')).keepHeapCompact(heap);
   return (await import('./telemetry.ts')).telemetry;
 }
 

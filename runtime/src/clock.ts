@@ -8,10 +8,13 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+// performance.now() is monotonic and fine-grained; anchored to the epoch so that times read as dates
+// and compare across the proxy's worker threads (each thread has its own performance.timeOrigin). Read
+// once: the getter allocates a number on every call, and the clock is read several times per request.
+const timeOrigin = performance.timeOrigin;
+
 export const systemClock: Clock = {
-  // performance.now() is monotonic and fine-grained; anchored to the epoch so that times read as dates
-  // and compare across the proxy's worker threads (each thread has its own performance.timeOrigin).
-  now: () => performance.timeOrigin + performance.now(),
+  now: () => timeOrigin + performance.now(),
   setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };

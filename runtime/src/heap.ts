@@ -8,6 +8,7 @@
 // growth factors, though, are read at each collection, so they can be set from here.
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { isMainThread } from 'node:worker_threads';
 
 /**
  * Young generation (both semi-spaces) at which growth stops, unless a V8 flag says otherwise. Growth is
@@ -17,6 +18,13 @@ export const YOUNG_GENERATION_CAP_MIB = 8;
 /** How far above its live size the old generation may grow before a full collection. */
 export const OLD_GENERATION_GROWTH_PERCENT = 20;
 
+export interface HeapSettings {
+  /** Young generation (both semi-spaces) at which growth stops. */
+  youngGenerationCapMiB?: number;
+  /** How far above its live size the old generation may grow before a full collection. */
+  oldGenerationGrowthPercent?: number;
+}
+
 let capped = false;
 
 function youngGenerationMiB(): number {
@@ -25,15 +33,20 @@ function youngGenerationMiB(): number {
 }
 
 /**
- * Caps the young generation at `capMiB` (it may double only while that keeps it within the cap) and
- * the old generation's growth between full collections. An operator's own V8 flags win.
+ * Caps the young generation (it may double only while that keeps it within the cap) and the old
+ * generation's growth between full collections. The first call wins, so a service that needs other
+ * settings (the proxy, see its bin) calls it before the telemetry bootstrap does. An operator's own V8
+ * flags win over both.
  */
-export function keepHeapCompact(capMiB = YOUNG_GENERATION_CAP_MIB): void {
-  if (capped) return;
+export function keepHeapCompact(settings: HeapSettings = {}): void {
+  // V8's flags are the process's: the main thread sets them once for every worker thread too.
+  if (capped || !isMainThread) return;
   capped = true;
+  const capMiB = settings.youngGenerationCapMiB ?? YOUNG_GENERATION_CAP_MIB;
+  const growth = settings.oldGenerationGrowthPercent ?? OLD_GENERATION_GROWTH_PERCENT;
   const flags = `${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`;
   if (!/--max-old-space-size|--heap-growing-percent/.test(flags))
-    setFlagsFromString(`--heap-growing-percent=${OLD_GENERATION_GROWTH_PERCENT}`);
+    setFlagsFromString(`--heap-growing-percent=${growth}`);
   if (/--(max|min)-semi-space-size|--semi-space-growth-factor/.test(flags)) return;
   // Off until the first collection is observed: loading modules is one long burst of scavenges, during
   // which no observer callback runs, and the young generation would double at each of them.

@@ -65,12 +65,29 @@ export class LineBuffer {
     let chunk = '';
     for (const line of lines) {
       if (chunk.length > 0 && chunk.length + line.length > PIPE_BUF) {
-        if (!this.#writeAll(Buffer.from(chunk))) return;
+        if (!this.#writeText(chunk)) return;
         chunk = '';
       }
       chunk += line;
     }
-    if (chunk.length > 0) this.#writeAll(Buffer.from(chunk));
+    if (chunk.length > 0) this.#writeText(chunk);
+  }
+
+  /**
+   * Writes a string as it is: Node encodes it outside the JS heap, where a Buffer.from() per write
+   * took a fresh 8 KiB pool every other write. Only a partial write or EAGAIN takes the Buffer path.
+   */
+  #writeText(text: string): boolean {
+    let written: number;
+    try {
+      written = writeSync(this.#fd, text);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return this.#writeAll(Buffer.from(text));
+      this.#broken = true;
+      return false;
+    }
+    const bytes = Buffer.byteLength(text);
+    return written >= bytes || this.#writeAll(Buffer.from(text).subarray(written));
   }
 
   /** False once the reader is gone. */

@@ -59,6 +59,13 @@ export class Exchange {
   finished = false;
   /** The upstream failed mid-body after the head went out: the client got a cut response. */
   truncated = false;
+  /**
+   * The pipeline, until it hands back its outcome. A client that leaves first closes the response
+   * before that: its access log line then waits for the outcome, which carries what the policies
+   * report (e.g. the retries made so far). A field, not a WeakMap: a weak table entry per request
+   * costs every scavenge.
+   */
+  running: Promise<void> | undefined;
 
   readonly parentContext: Context;
   readonly span: Span;

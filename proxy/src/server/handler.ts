@@ -31,12 +31,6 @@ export interface ServingState extends ResponseOptions {
 }
 
 let noRouteMetrics: RouteMetrics | undefined;
-/**
- * Requests whose pipeline has not handed back its outcome yet. A client that leaves first closes the
- * response before that: its access log line then waits for the outcome, which carries what the
- * policies report (e.g. the retries made so far).
- */
-const unsettled = new WeakMap<Exchange, Promise<void>>();
 
 export function createRequestHandler(
   state: ServingState,
@@ -81,17 +75,17 @@ export function createRequestHandler(
     }
     const running = route.run(exchange, UNBOUNDED).then(
       (outcome) => {
-        unsettled.delete(exchange);
+        exchange.running = undefined;
         commit(exchange, outcome, state);
       },
       (error: unknown) => {
-        unsettled.delete(exchange);
+        exchange.running = undefined;
         state.logger.error({ err: error, route: route.name }, 'request pipeline failed');
         if (!res.headersSent) commit(exchange, ANSWERS.internalError(), state);
         else res.destroy();
       },
     );
-    unsettled.set(exchange, running);
+    exchange.running = running;
   };
 }
 
@@ -150,7 +144,7 @@ function finish(exchange: Exchange, state: ServingState): void {
   endSpan(span, exchange.status, exchange.status === 499 ? 'client_abort' : undefined, true);
   const accessLog = state.accessLog;
   if (accessLog === undefined) return;
-  const running = unsettled.get(exchange);
+  const running = exchange.running;
   if (running === undefined) accessLog.write(exchange, durationMs);
   else void running.then(() => accessLog.write(exchange, durationMs));
 }

@@ -79,6 +79,9 @@ export class ProxyServer {
       // Node's strict parser refuses request smuggling (conflicting lengths, bad chunking); keep it.
       insecureHTTPParser: false,
       requireHostHeader: true,
+      // A request without Content-Length or Transfer-Encoding has no body: Node then skips its stream
+      // events ('data', 'end', 'close'), which the proxy never listens to for such a request.
+      optimizeEmptyRequests: true,
       keepAliveTimeout: config.server.keepAliveTimeout,
       headersTimeout: config.server.headersTimeout,
       requestTimeout: config.server.requestTimeout,
