@@ -21,9 +21,11 @@ export async function readJsonBody(request: IncomingMessage, limit: number): Pro
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return tooLarge;
 
-  let text: string;
+  let text = '';
   try {
-    text = await readText(request, limit);
+    // No length and no chunked encoding: no body (and, with optimizeEmptyRequests, no 'end' to wait for).
+    if (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined)
+      text = await readText(request, limit);
   } catch (error) {
     if (error === TOO_LARGE) return tooLarge;
     return { ok: false, status: 400, error: `could not read the body: ${(error as Error).message}` };

@@ -1,6 +1,7 @@
 // The whole API against the real bin: what a client of the original Go server would see, plus the additions.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { STATUS_CODES, statusText } from '../../src/status-codes.ts';
 import { send } from '../http-client.ts';
@@ -181,6 +182,20 @@ describe('flaky-server bin: the API', () => {
     assert.equal(huge.status, 413);
     assert.match(JSON.parse(huge.body).error, /larger than the limit of 65536 bytes/);
     assert.equal((await send(server.base, '/status')).status, 200, 'still serving');
+  });
+
+  it('PUT /flaky with neither Content-Length nor Transfer-Encoding is an empty body: 400 at once', async () => {
+    // Written by hand: node:http's client would add Transfer-Encoding: chunked.
+    const { port } = new URL(server.base);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.setTimeout(5_000, () => socket.destroy(new Error('no answer within 5 s')));
+    socket.end(
+      'PUT /flaky HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n',
+    );
+    let text = '';
+    for await (const chunk of socket) text += chunk;
+    assert.match(text, /^HTTP\/1\.1 400 /);
+    assert.match(text, /the body is empty/);
   });
 
   it('exports the chaos state and request durations as metrics', async () => {
