@@ -3,6 +3,7 @@
 // Only the command line is imported up front: `certs`, --help and --check answer without the SDK.
 import { loadTelemetry } from '@sre-stack/runtime/cli';
 import { type ProxyOptions, parseOptions } from './cli.ts';
+import { PROXY_HEAP } from './heap.ts';
 
 export async function main(flavor: 'proxy' | 'rgate' = 'proxy'): Promise<void> {
   if (flavor === 'proxy' && process.argv[2] === 'certs') {
@@ -21,11 +22,7 @@ export async function main(flavor: 'proxy' | 'rgate' = 'proxy'): Promise<void> {
     process.exit(await checkConfig(options.config, flavor));
   }
   // Telemetry before the code that serves (node:http, undici, pino), which its hooks must see load.
-  // The proxy's heap is requests in flight, many more of them than the other services hold: with their
-  // compact heap (8 MiB young generation, 20 % old-generation margin) a scavenge comes every ~150
-  // requests. Twice the young generation and a 50 % margin cut GC time per request by a third, for
-  // about 8 MiB more RSS after load (measured in BENCHMARKS.md); at rest nothing changes.
-  const telemetry = await loadTelemetry({ youngGenerationCapMiB: 16, oldGenerationGrowthPercent: 50 });
+  const telemetry = await loadTelemetry(PROXY_HEAP);
   const [{ setLogsExported }, { setSpanRecording }] = await Promise.all([
     import('./loggers.ts'),
     import('./telemetry/tracing.ts'),

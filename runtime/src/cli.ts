@@ -8,6 +8,7 @@ import type { HeapSettings } from './heap.ts';
 import type { TelemetryState } from './telemetry/state.ts';
 
 export { formatDuration, parseDuration } from './config/parse-duration.ts';
+export type { HeapSettings } from './heap.ts';
 
 export interface CliOption {
   type: 'string' | 'boolean';

@@ -22,6 +22,7 @@ import { anyConfigSchema, describeConfigFile } from '../adapters/index.ts';
 import { configRoute } from '../admin.ts';
 import type { ProxyOptions } from '../cli.ts';
 import type { ProxyConfig } from '../config/schema.ts';
+import { PROXY_HEAP } from '../heap.ts';
 import { createLoggers } from '../loggers.ts';
 import { faultAdmin } from '../policies/fault/admin.ts';
 import { reportStartupError } from '../single.ts';
@@ -155,7 +156,10 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
         workers: options.workers,
         shared: (shared as SharedState).buffers,
       };
-      const thread = new Worker(THREAD_ENTRY, { workerData: data });
+      const thread = new Worker(THREAD_ENTRY, {
+        workerData: data,
+        resourceLimits: { maxYoungGenerationSizeMb: PROXY_HEAP.youngGenerationCapMiB },
+      });
       slot.thread = thread;
       thread.on('message', (message: unknown) => {
         if (!isMessage<ToPrimary>(message)) return;

@@ -144,7 +144,9 @@ routes:
     assert.equal(response.status, 504);
     const body = await response.text();
     assert.match(body, /^504 Gateway Timeout: .* did not answer in time/);
-    assert.match(body, /400 ms deadline/);
+    // The last try ends at the deadline, or (on a busy host) by its own per-try timeout just before it,
+    // with no time left for another: then the body tells of that try and the log of the deadline.
+    assert.match(body, /400 ms deadline|per-try timeout of 150 ms/);
     const attempts = Number(response.headers.get('x-proxy-attempts'));
     assert.ok(
       attempts >= 2 && attempts <= 3,
@@ -157,6 +159,7 @@ routes:
     });
     assert.equal(line.decided_by, 'timeout');
     assert.equal(line.status, 504);
+    if (!/400 ms deadline/.test(body)) assert.match(String(line.detail), /400 ms deadline/);
   });
 
   it('the retry budget keeps a failing upstream from seeing the load multiplied', async () => {

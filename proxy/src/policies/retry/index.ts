@@ -177,7 +177,11 @@ export const retryPolicy = definePolicy({
           );
         }
         if (exchange.clock.now() + wait >= options.deadlineAt) {
-          return reported(outcome, reasons, 'no time left before the route deadline for another try');
+          return reported(
+            outcome,
+            reasons,
+            `no time left before the route's ${options.deadlineMs} ms deadline for another try`,
+          );
         }
         if (!budget.tryAcquire()) {
           exhaustedChild.inc();
