@@ -13,7 +13,7 @@ import { type Fixture, json, reset, startFixture, text } from './helpers/fixture
 function run(definition: Definition): Promise<RunResult> {
   return runDefinition(definition, {
     request: definition.requests[0] as RequestSpec,
-    connector: createConnector(definition.tls, definition.timeoutMs),
+    connector: createConnector(definition.tls),
     plannedAt: systemClock.now(),
     now: systemClock.now,
     location: 'test',
