@@ -108,10 +108,14 @@ export async function executeHttp(
     outcome.timedOut = controller.signal.aborted;
   } finally {
     clearTimeout(timer);
-    // The connection served this run only. Closing the socket first, without an error, spares the
-    // client's close from formatting the stack of the error it would close the socket with.
-    recorder.socket?.destroy();
-    await (outcome.error === undefined ? client.close() : client.destroy()).catch(() => {});
+    // The connection served this run only: closing its socket, without an error, is all a finished
+    // exchange needs; the client then holds nothing (no socket, no timer, no request) and is left to
+    // the garbage collector. client.close() would build an error (a stack capture) to destroy a socket
+    // that is already gone. After a failure the client may still be connecting or hold the request,
+    // so it is destroyed.
+    const socket = recorder.socket;
+    socket?.destroy();
+    if (outcome.error !== undefined || socket === undefined) await client.destroy().catch(() => {});
   }
   outcome.body = Buffer.concat(chunks);
   if (recorder.certificateExpiry !== undefined) outcome.certificateExpiry = recorder.certificateExpiry;
