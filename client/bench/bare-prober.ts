@@ -2,7 +2,7 @@
 // one (offset + k·period on the epoch, offsets spread over the period, a timer per probe armed from the
 // plan), each run a fresh connection through an undici Client, the body read to the end, the
 // connection closed. No telemetry, no logs, no metrics, no state: what any prober pays for its runs.
-// Prints one JSON line (lags in ms, runs, failures) when it gets SIGTERM.
+// Prints one JSON line (runs, failures, lag quantiles in ms) when it gets SIGTERM.
 //
 //   node bench/bare-prober.ts --target http://127.0.0.1:8080/status --probes 200 --every 1000 --warmup 10
 import { parseArgs } from 'node:util';
@@ -66,7 +66,9 @@ function schedule(offsetMs: number): void {
 for (let i = 0; i < probeCount; i++) schedule(Math.floor((i * periodMs) / probeCount));
 
 process.on('SIGTERM', () => {
-  const sorted = Array.from(lags.subarray(0, measured)).sort((a, b) => a - b);
-  process.stdout.write(`${JSON.stringify({ runs: measured, failures, lags: sorted })}\n`);
-  process.exit(0);
+  const sorted = lags.subarray(0, measured).sort();
+  const quantile = (q: number) => sorted[Math.max(0, Math.ceil(q * measured) - 1)] ?? Number.NaN;
+  const lagMs = { p50: quantile(0.5), p90: quantile(0.9), p99: quantile(0.99), max: quantile(1) };
+  // Exit once the line is out: stdout is a pipe, and pipes are written asynchronously.
+  process.stdout.write(`${JSON.stringify({ runs: measured, failures, lagMs })}\n`, () => process.exit(0));
 });

@@ -172,7 +172,7 @@ const slope =
 interface PeerResult {
   runs: number;
   failures: number;
-  lags: number[];
+  lagMs: { p50: number; p90: number; p99: number; max: number };
   cpuPercent: number;
   rssMiB: number;
   load: string;
@@ -198,7 +198,7 @@ async function measurePeer(): Promise<PeerResult> {
   const loadEnd = loadavg();
   child.kill('SIGTERM');
   await done;
-  const parsed = JSON.parse(output) as { runs: number; failures: number; lags: number[] };
+  const parsed = JSON.parse(output) as Pick<PeerResult, 'runs' | 'failures' | 'lagMs'>;
   const load = `${loadStart.map((value) => value.toFixed(2)).join(' ')} / ${loadEnd.map((value) => value.toFixed(2)).join(' ')}`;
   return { ...parsed, cpuPercent: ((cpuAfter - cpuBefore) / durationS) * 100, rssMiB: peerRss, load };
 }
@@ -235,18 +235,15 @@ console.log(
 );
 console.log(`| prober exit code after SIGTERM | ${exitCode} |`);
 if (peer) {
-  const peerQuantile = (q: number) =>
-    peer.lags[Math.max(0, Math.ceil(q * peer.lags.length) - 1)] ?? Number.NaN;
+  const { p50, p90, p99, max } = peer.lagMs;
   const peerMsPerRun = (peer.cpuPercent * 10 * durationS) / Math.max(1, peer.runs);
   console.log(`| peer (bare floor, right after): runs / failed | ${peer.runs} / ${peer.failures} |`);
-  console.log(
-    `| peer lag p50 / p90 / p99 / max (ms) | ${f(peerQuantile(0.5))} / ${f(peerQuantile(0.9))} / ${f(peerQuantile(0.99))} / ${f(peer.lags.at(-1) ?? Number.NaN)} |`,
-  );
+  console.log(`| peer lag p50 / p90 / p99 / max (ms) | ${f(p50)} / ${f(p90)} / ${f(p99)} / ${f(max)} |`);
   console.log(
     `| peer CPU (% of one core) / per run (ms) / RSS at end (MiB) | ${f(peer.cpuPercent, 1)} / ${f(peerMsPerRun, 3)} / ${f(peer.rssMiB, 1)} |`,
   );
   console.log(
-    `| prober ÷ peer: p99 lag / CPU per run | ${f(quantile(0.99) / peerQuantile(0.99))}× / ${f(cpuMsPerRun / peerMsPerRun)}× |`,
+    `| prober ÷ peer: p99 lag / CPU per run | ${f(quantile(0.99) / p99)}× / ${f(cpuMsPerRun / peerMsPerRun)}× |`,
   );
   console.log(`| host load average during the peer (start / end) | ${peer.load} |`);
 }
