@@ -22,9 +22,8 @@ export type Connector = buildConnector.connector;
 
 /**
  * A connector for a probe's settings; the probe keeps it, runs wrap it to time their own socket. The
- * run's own timer bounds connecting too, so undici's connect timer is off: it is a coarse timer that
- * keeps each socket reachable for a second after the run, long enough for the garbage collector to
- * move every run's objects to the old generation. TCP keep-alive is off: the socket serves one run.
+ * run's own timer bounds connecting too, so undici's connect timer (a second one per run, on undici's
+ * own coarse timer list) is off. TCP keep-alive is off: the socket serves one run.
  */
 export function createConnector(tls: TlsSpec): Connector {
   return buildConnector({
