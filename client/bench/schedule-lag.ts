@@ -1,9 +1,13 @@
 // Schedule-lag benchmark: N probes every second against a local server, for a while. Reports the lag
-// between planned and actual start (from the run log lines), the prober's CPU and RSS over time.
+// between planned and actual start (from the run log lines), the prober's CPU and RSS over time, and
+// the same for its peer, the bare floor (bench/bare-prober.ts: the same plan and a fresh connection per
+// run, nothing else), measured right after it in the same run.
 //
 //   npm run bench -w client                    # 200 probes, 60 s (quick check)
 //   npm run bench -w client -- --duration 300  # the 5-minute run recorded in BENCHMARKS.md
-//   options: --probes N  --every 1s  --duration SECONDS  --warmup SECONDS  --node-options "--max-semi-space-size=8"
+//   npm run bench -w client -- --probes 1000   # the 1,000-a-second run
+//   options: --probes N  --every 1s  --duration SECONDS  --warmup SECONDS  --no-peer
+//            --node-options "--max-semi-space-size=8"
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -13,9 +17,11 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseDuration } from '@sre-stack/runtime/cli';
 import { freePort } from '@sre-stack/runtime/testing';
 import {
   commandMs,
+  cpuSeconds,
   hostLoad,
   rssMiB,
   sleep,
@@ -30,6 +36,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '10' },
     'node-options': { type: 'string', default: '' },
+    'no-peer': { type: 'boolean', default: false },
   },
 });
 const probeCount = Number(values.probes);
@@ -98,6 +105,8 @@ const loadBefore = loadavg();
 interface Sample {
   atS: number;
   cpuTicks: number;
+  /** Of cpuTicks, those spent in the kernel (system calls: connect, write, read, close). */
+  systemTicks: number;
   rssMiB: number;
 }
 const samples: Sample[] = [];
@@ -106,7 +115,8 @@ function sample(): void {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const cpuTicks = Number(fields[11]) + Number(fields[12]); // utime + stime
   const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-  samples.push({ atS: (Date.now() - startedAt) / 1000, cpuTicks, rssMiB: rssKiB / 1024 });
+  const systemTicks = Number(fields[12]);
+  samples.push({ atS: (Date.now() - startedAt) / 1000, cpuTicks, systemTicks, rssMiB: rssKiB / 1024 });
 }
 sample();
 const sampler = setInterval(sample, SAMPLE_EVERY_MS);
@@ -127,6 +137,7 @@ const skipped = metrics
   .reduce((sum, line) => sum + Number(line.split(' ')[1]), 0);
 prober.kill('SIGTERM');
 const exitCode = await exited;
+const peer = values['no-peer'] ? undefined : await measurePeer();
 target.close();
 const logLines = readFileSync(logFile, 'utf8')
   .split('\n')
@@ -158,6 +169,40 @@ const slope =
     steady.reduce((sum, entry) => sum + (entry.atS - meanT) ** 2, 0)) *
   60;
 
+interface PeerResult {
+  runs: number;
+  failures: number;
+  lagMs: { p50: number; p90: number; p99: number; max: number };
+  cpuPercent: number;
+  rssMiB: number;
+  load: string;
+}
+
+/** The bare floor, on the same plan for as long, with the same warm-up; its CPU is taken after warm-up. */
+async function measurePeer(): Promise<PeerResult> {
+  const peerBin = fileURLToPath(new URL('./bare-prober.ts', import.meta.url));
+  const args = [peerBin, '--target', `${targetUrl}/status`, '--probes', String(probeCount)];
+  args.push('--every', String(parseDuration(values.every)), '--warmup', String(warmupS));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  const done = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const loadStart = loadavg();
+  await sleep(warmupS * 1000);
+  const cpuBefore = cpuSeconds(child.pid as number);
+  await sleep(durationS * 1000);
+  const cpuAfter = cpuSeconds(child.pid as number);
+  const peerRss = rssMiB(child.pid as number);
+  const loadEnd = loadavg();
+  child.kill('SIGTERM');
+  await done;
+  const parsed = JSON.parse(output) as Pick<PeerResult, 'runs' | 'failures' | 'lagMs'>;
+  const load = `${loadStart.map((value) => value.toFixed(2)).join(' ')} / ${loadEnd.map((value) => value.toFixed(2)).join(' ')}`;
+  return { ...parsed, cpuPercent: ((cpuAfter - cpuBefore) / durationS) * 100, rssMiB: peerRss, load };
+}
+
 const f = (value: number, digits = 2) => value.toFixed(digits);
 console.log(
   `\n## Prober schedule lag: ${probeCount} probes every ${values.every}, ${durationS} s measured after ${warmupS} s warm-up`,
@@ -175,6 +220,11 @@ console.log(
   `| probe duration p50 / p99 (ms) | ${f(durations[Math.floor(durations.length / 2)] ?? Number.NaN)} / ${f(durations[Math.ceil(0.99 * durations.length) - 1] ?? Number.NaN)} |`,
 );
 console.log(`| prober CPU (% of one core) | ${f(cpuPercent, 1)} |`);
+const cpuMsPerRun = (cpuPercent * 10 * durationS) / Math.max(1, measured.length);
+const systemShare = (last.systemTicks - first.systemTicks) / Math.max(1, last.cpuTicks - first.cpuTicks);
+console.log(
+  `| prober CPU per run (ms, all threads), of which in the kernel | ${f(cpuMsPerRun, 3)}, ${f(systemShare * 100, 0)} % |`,
+);
 console.log(
   `| prober RSS after warm-up / at ${rssFromS} s / at end / max (MiB) | ${f(first.rssMiB, 1)} / ${f((steady[0] as Sample).rssMiB, 1)} / ${f(last.rssMiB, 1)} / ${f(Math.max(...rss), 1)} |`,
 );
@@ -184,6 +234,19 @@ console.log(
   `| host load average (1/5/15 min) before / after, ${cpus().length} CPUs | ${loadBefore.map((value) => f(value)).join(' ')} / ${loadAfter.map((value) => f(value)).join(' ')} |`,
 );
 console.log(`| prober exit code after SIGTERM | ${exitCode} |`);
+if (peer) {
+  const { p50, p90, p99, max } = peer.lagMs;
+  const peerMsPerRun = (peer.cpuPercent * 10 * durationS) / Math.max(1, peer.runs);
+  console.log(`| peer (bare floor, right after): runs / failed | ${peer.runs} / ${peer.failures} |`);
+  console.log(`| peer lag p50 / p90 / p99 / max (ms) | ${f(p50)} / ${f(p90)} / ${f(p99)} / ${f(max)} |`);
+  console.log(
+    `| peer CPU (% of one core) / per run (ms) / RSS at end (MiB) | ${f(peer.cpuPercent, 1)} / ${f(peerMsPerRun, 3)} / ${f(peer.rssMiB, 1)} |`,
+  );
+  console.log(
+    `| prober ÷ peer: p99 lag / CPU per run | ${f(quantile(0.99) / p99)}× / ${f(cpuMsPerRun / peerMsPerRun)}× |`,
+  );
+  console.log(`| host load average during the peer (start / end) | ${peer.load} |`);
+}
 console.log(
   `| prober at rest (1 probe a minute, 3 s after ready): RSS / time to ready | ${f(restMiB, 1)} MiB / ${f(resting.readyMs, 0)} ms (load ${restLoad}) |`,
 );

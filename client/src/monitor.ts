@@ -31,7 +31,7 @@ export class ProbeContext implements JobHandler {
     this.definition = definition;
     this.#monitor = monitor;
     this.state = new StateTracker(definition.failureThreshold, definition.successThreshold);
-    this.#connector = createConnector(definition.tls, definition.timeoutMs);
+    this.#connector = createConnector(definition.tls);
   }
 
   run(request: RequestSpec, plannedAt: number): Promise<RunResult> {

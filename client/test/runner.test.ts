@@ -13,7 +13,7 @@ import { type Fixture, json, reset, startFixture, text } from './helpers/fixture
 function run(definition: Definition): Promise<RunResult> {
   return runDefinition(definition, {
     request: definition.requests[0] as RequestSpec,
-    connector: createConnector(definition.tls, definition.timeoutMs),
+    connector: createConnector(definition.tls),
     plannedAt: systemClock.now(),
     now: systemClock.now,
     location: 'test',
@@ -217,5 +217,21 @@ describe('runner', () => {
       fixture.server.off('connection', onConnection);
     }
     assert.equal(ports.size, 3);
+  });
+
+  it('closes its connection once the run is over, whether it succeeded or failed', async () => {
+    // A success, an unexpected status, and a timeout (the run gives up while the server still holds the request).
+    for (const path of ['/status', '/down', '/sluggish']) {
+      const definition = probeDefinition({ name: 'c', url: `${fixture.url}${path}`, timeout: '50ms' });
+      let closed: Promise<void> | undefined;
+      const onConnection = (socket: { once(event: 'close', listener: () => void): unknown }) => {
+        closed = new Promise((resolve) => socket.once('close', () => resolve()));
+      };
+      fixture.server.once('connection', onConnection);
+      await run(definition);
+      assert.ok(closed, 'the run connected');
+      const timeout = new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), 2000).unref());
+      assert.equal(await Promise.race([closed.then(() => 'closed' as const), timeout]), 'closed', path);
+    }
   });
 });

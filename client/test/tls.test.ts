@@ -26,7 +26,7 @@ async function run(definition: Definition) {
   let outcome: HttpOutcome | undefined;
   const result = await runDefinition(definition, {
     request: definition.requests[0] as RequestSpec,
-    connector: createConnector(definition.tls, definition.timeoutMs),
+    connector: createConnector(definition.tls),
     plannedAt: systemClock.now(),
     now: systemClock.now,
     location: 'test',

@@ -56,7 +56,7 @@ export async function checkSteadyState(options: CheckOptions): Promise<CheckResu
   const failures: string[] = [];
   const running = new Set<Promise<unknown>>();
   const schedules = options.definitions.map(async (definition) => {
-    const connector = createConnector(definition.tls, definition.timeoutMs);
+    const connector = createConnector(definition.tls);
     const period = definition.schedule.periodMs;
     const request = definition.requests[0] as RequestSpec;
     for (let tick = 0; ; tick++) {

@@ -20,10 +20,15 @@ export interface HttpOutcome {
 
 export type Connector = buildConnector.connector;
 
-/** A connector for a probe's settings; the probe keeps it, runs wrap it to time their own socket. */
-export function createConnector(tls: TlsSpec, timeoutMs: number): Connector {
+/**
+ * A connector for a probe's settings; the probe keeps it, runs wrap it to time their own socket. The
+ * run's own timer bounds connecting too, so undici's connect timer (a second one per run, on undici's
+ * own coarse timer list) is off. TCP keep-alive is off: the socket serves one run.
+ */
+export function createConnector(tls: TlsSpec): Connector {
   return buildConnector({
-    timeout: timeoutMs,
+    timeout: 0,
+    keepAlive: false,
     rejectUnauthorized: !tls.insecureSkipVerify,
     ...(tls.ca ? { ca: tls.ca } : {}),
     ...(tls.serverName ? { servername: tls.serverName } : {}),
@@ -32,19 +37,41 @@ export function createConnector(tls: TlsSpec, timeoutMs: number): Connector {
   });
 }
 
+interface Target {
+  origin: string;
+  path: string;
+}
+
+/** URLs come from the config, so a few distinct ones; more than this means churn, and it starts over. */
+const TARGET_MEMO_LIMIT = 10_000;
+const targets = new Map<string, Target>();
+
+/** Origin and path of a URL, parsed once per URL rather than once per run. */
+function targetOf(url: string): Target {
+  let target = targets.get(url);
+  if (target === undefined) {
+    if (targets.size >= TARGET_MEMO_LIMIT) targets.clear();
+    const parsed = new URL(url);
+    target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    targets.set(url, target);
+  }
+  return target;
+}
+
 export async function executeHttp(
   spec: RequestSpec,
   options: { timeoutMs: number; connector: Connector; captureBody: boolean; now?: () => number },
 ): Promise<HttpOutcome> {
   const recorder = new PhaseRecorder(options.now);
   const startedAt = recorder.now();
-  const url = new URL(spec.url);
+  const target = targetOf(spec.url);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error('probe timeout')), options.timeoutMs);
-  const client = new Client(url.origin, {
+  // undici's header and body timers are off too: the run's timer above covers the whole exchange.
+  const client = new Client(target.origin, {
     connect: recorder.wrap(options.connector),
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
+    headersTimeout: 0,
+    bodyTimeout: 0,
     keepAliveTimeout: 1000,
   });
   const chunks: Buffer[] = [];
@@ -57,7 +84,7 @@ export async function executeHttp(
   };
   try {
     const response = await client.request({
-      path: `${url.pathname}${url.search}`,
+      path: target.path,
       method: spec.method as 'GET',
       headers: spec.headers,
       body: spec.body,
@@ -80,9 +107,14 @@ export async function executeHttp(
     outcome.timedOut = controller.signal.aborted;
   } finally {
     clearTimeout(timer);
-    // close() once the exchange is done: destroy() would build an error (with its stack) to fail requests
-    // that are not there. After a failure the connection may be mid-request, so it is destroyed.
-    await (outcome.error === undefined ? client.close() : client.destroy()).catch(() => {});
+    // The connection served this run only: closing its socket, without an error, is all a finished
+    // exchange needs; the client then holds nothing (no socket, no timer, no request) and is left to
+    // the garbage collector. client.close() would build an error (a stack capture) to destroy a socket
+    // that is already gone. After a failure the client may still be connecting or hold the request,
+    // so it is destroyed.
+    const socket = recorder.socket;
+    socket?.destroy();
+    if (outcome.error !== undefined || socket === undefined) await client.destroy().catch(() => {});
   }
   outcome.body = Buffer.concat(chunks);
   if (recorder.certificateExpiry !== undefined) outcome.certificateExpiry = recorder.certificateExpiry;

@@ -26,6 +26,8 @@ type Mark = 'start' | 'lookup' | 'connect' | 'secureConnect' | 'requestSent' | '
 
 export class PhaseRecorder {
   readonly marks: Partial<Record<Mark, number>> = {};
+  /** The socket the run opened, once it has one. */
+  socket?: Socket;
   /** The earliest certificate expiry seen on a TLS connection, in epoch seconds. */
   certificateExpiry?: number;
   #tls = false;
@@ -53,6 +55,7 @@ export class PhaseRecorder {
         callback,
       );
       if (!socket) return;
+      this.socket = socket;
       recorders.set(socket, this);
       socket.once('lookup', (error: Error | null) => {
         this.mark('lookup');
