@@ -1,7 +1,11 @@
+import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
 import { LineBuffer } from './line-buffer.ts';
+
+// pino-pretty (and its thirty modules) only for LOG_FORMAT=pretty; it is CommonJS, so require() takes it
+// synchronously, as createLogger must.
+const require = createRequire(import.meta.url);
 
 export type { Logger };
 
@@ -29,6 +33,7 @@ export function createLogger(options: LoggerOptions): Logger {
     formatters: { level: (label: string) => ({ level: label }) },
   };
   if (format === 'pretty') {
+    const pretty = require('pino-pretty') as typeof import('pino-pretty');
     const stream = pretty({
       sync: true,
       colorize: process.stdout.isTTY,

@@ -26,14 +26,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     { createRequestHandler },
     { createChaos },
     { countChaosChange, exportChaosState, initChaosMetrics },
-    { chaosProfileSchema },
   ] = await Promise.all([
     import('node:http'),
     import('@sre-stack/runtime'),
     import('./app.ts'),
     import('./chaos.ts'),
     import('./metrics.ts'),
-    import('./profile.ts'),
   ]);
   const logger = createLogger({ service: 'flaky-server' });
   const lifecycle = createLifecycle({ logger, drainTimeoutMs: settings.drainTimeoutMs });
@@ -42,6 +40,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   let config: WatchedConfig<ChaosProfileDocument> | undefined;
   if (settings.configFile) {
     try {
+      // The schema, zod and yaml load only with a file to read (chaos-profile.ts).
+      const { chaosProfileSchema } = await import('./profile.ts');
       config = await watchConfig({
         file: settings.configFile,
         schema: chaosProfileSchema,
