@@ -21,13 +21,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const settings = readSettings(argv);
   await loadTelemetry();
   const [
-    { createServer },
     { createLifecycle, createLogger, drainHttpServer, startAdminServer, watchConfig },
     { createRequestHandler },
     { createChaos },
     { countChaosChange, exportChaosState, initChaosMetrics },
   ] = await Promise.all([
-    import('node:http'),
     import('@sre-stack/runtime'),
     import('./app.ts'),
     import('./chaos.ts'),
@@ -68,6 +66,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   });
 
   const stopWaiting = new AbortController();
+  // Not import('node:http'): its module facade would load Node's internal undici (admin-server.ts).
+  const { createServer } = process.getBuiltinModule('node:http');
   const server = createServer(
     { headersTimeout: 10_000, requestTimeout: 30_000 },
     createRequestHandler({ chaos, logger, adminToken: settings.adminToken, stopWaiting: stopWaiting.signal }),
