@@ -8,8 +8,8 @@
 // Ready: spawn to the first 200 from /readyz (polled every 10 ms), and the CPU the process spent by
 // then (steadier than wall time on a shared host; the × is against the floor's). RSS: 3 s after ready.
 // Each start runs --rounds times (default 3); times are medians (ready's range in brackets), RSS the
-// worst. Commands:
-// median of 5 runs. The host load average is printed with every table: the machine is shared.
+// worst. Commands: median of 5 runs. The host load average is printed with every table: the machine
+// is shared.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
