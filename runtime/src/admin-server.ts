@@ -5,7 +5,6 @@ import { drainHttpServer } from './lifecycle.ts';
 import { registry } from './metrics.ts';
 import { untracedPorts } from './telemetry/state.ts';
 
-
 export type AdminHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
 /** A route that takes more than GET and HEAD (the proxy's PUT/DELETE /faults/{route}). */
