@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+// First: every module loaded after this one comes from Node's compile cache (see compile-cache.ts).
+import '@sre-stack/runtime/compile-cache';
+
 // main() reads the command line first (--help and --once never load the SDK); before serving it loads
 // telemetry, and only then undici, node:http and pino, which the instrumentations must see load.
 process.env.OTEL_SERVICE_NAME ??= 'prober';

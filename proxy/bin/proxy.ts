@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+// First: every module loaded after this one comes from Node's compile cache (see compile-cache.ts).
+import '@sre-stack/runtime/compile-cache';
+
 process.env.OTEL_SERVICE_NAME ??= 'proxy';
 // The proxy makes its own server and client spans (one per attempt, see src/telemetry/tracing.ts); the
 // generic http and undici instrumentations would add a second, costlier layer of the same spans.

@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+// First: every module loaded after this one comes from Node's compile cache (see compile-cache.ts).
+import '@sre-stack/runtime/compile-cache';
+
 // rgate, the API gateway for Docker containers: the proxy with rgate's command line and defaults
 // (see src/rgate/cli.ts). `rgate --port 8080 --config config.yml`.
 process.env.OTEL_SERVICE_NAME ??= 'rgate';

@@ -1,7 +1,12 @@
+import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
-import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type { Logger } from 'pino';
 import { LineBuffer } from './line-buffer.ts';
+
+// pino at the first createLogger, pino-pretty (and its thirty modules) only for LOG_FORMAT=pretty: a
+// command that logs nothing (--check) loads neither. Both are CommonJS, so require() takes them
+// synchronously, as createLogger must; the pino instrumentation patches a require() as it does an import.
+const require = createRequire(import.meta.url);
 
 export type { Logger };
 
@@ -19,6 +24,7 @@ export interface LoggerOptions {
  * trace_id and span_id are added by the OTel pino instrumentation inside a span.
  */
 export function createLogger(options: LoggerOptions): Logger {
+  const pino = require('pino') as typeof import('pino').default;
   const format = process.env.LOG_FORMAT ?? options.format ?? 'json';
   const level = process.env.LOG_LEVEL ?? options.level ?? 'info';
   const base = { service: options.service };
@@ -29,6 +35,7 @@ export function createLogger(options: LoggerOptions): Logger {
     formatters: { level: (label: string) => ({ level: label }) },
   };
   if (format === 'pretty') {
+    const pretty = require('pino-pretty') as typeof import('pino-pretty');
     const stream = pretty({
       sync: true,
       colorize: process.stdout.isTTY,

@@ -122,11 +122,11 @@ export async function stopService(child: ChildProcess): Promise<void> {
  * Median wall time of a short command (e.g. `--help`), in milliseconds. Asynchronous, so that a target
  * served by the benchmark's own process keeps answering while the command runs.
  */
-export async function commandMs(args: string[], runs = 5): Promise<number> {
+export async function commandMs(args: string[], runs = 5, env: NodeJS.ProcessEnv = {}): Promise<number> {
   const times: number[] = [];
   for (let run = 0; run < runs; run++) {
     const started = performance.now();
-    const child = spawn(process.execPath, args, { stdio: 'ignore' });
+    const child = spawn(process.execPath, args, { stdio: 'ignore', env: { ...process.env, ...env } });
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}`);
     times.push(performance.now() - started);

@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+// First: every module loaded after this one comes from Node's compile cache (see compile-cache.ts).
+import '@sre-stack/runtime/compile-cache';
+
 // main() parses the command line first, so --help answers without the SDK; it then loads telemetry and,
 // after it, the code that serves (node:http and pino must load after the instrumentations).
 process.env.OTEL_SERVICE_NAME ??= 'flaky-server';

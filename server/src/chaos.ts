@@ -1,6 +1,7 @@
 // The server's one piece of state: the steady code, whether flaky mode is on, and the chaos profile.
+
+import { type ChaosProfile, DEFAULT_PROFILE } from './chaos-profile.ts';
 import { sampleLatencyMs } from './latency.ts';
-import { type ChaosProfile, DEFAULT_PROFILE } from './profile.ts';
 import { pickWeighted, type Random } from './random.ts';
 
 /**

@@ -2,10 +2,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatDuration, observeSeconds, parseDuration } from '@sre-stack/runtime';
 import type { Chaos, ChaosSnapshot } from './chaos.ts';
+import { describeProfile } from './chaos-profile.ts';
 import { readJsonBody } from './http/body.ts';
 import { sendJson, sendText } from './http/respond.ts';
 import { injectedDelay } from './metrics.ts';
-import { describeProfile, parseProfileDocument } from './profile.ts';
 import { parseStatusCode, statusText } from './status-codes.ts';
 
 export interface RequestContext {
@@ -147,6 +147,8 @@ export function createEndpoints(options: EndpointOptions) {
         error: 'invalid chaos profile',
         issues: [{ field: 'duration', message: pin.message }],
       });
+    // The schema and zod load with the first profile sent, not with the server (chaos-profile.ts).
+    const { parseProfileDocument } = await import('./profile.ts');
     const parsed = parseProfileDocument(pin.rest);
     if (!parsed.ok) return sendJson(response, 400, { error: 'invalid chaos profile', issues: parsed.issues });
     const { document } = parsed;

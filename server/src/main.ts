@@ -21,19 +21,15 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const settings = readSettings(argv);
   await loadTelemetry();
   const [
-    { createServer },
     { createLifecycle, createLogger, drainHttpServer, startAdminServer, watchConfig },
     { createRequestHandler },
     { createChaos },
     { countChaosChange, exportChaosState, initChaosMetrics },
-    { chaosProfileSchema },
   ] = await Promise.all([
-    import('node:http'),
     import('@sre-stack/runtime'),
     import('./app.ts'),
     import('./chaos.ts'),
     import('./metrics.ts'),
-    import('./profile.ts'),
   ]);
   const logger = createLogger({ service: 'flaky-server' });
   const lifecycle = createLifecycle({ logger, drainTimeoutMs: settings.drainTimeoutMs });
@@ -42,6 +38,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   let config: WatchedConfig<ChaosProfileDocument> | undefined;
   if (settings.configFile) {
     try {
+      // The schema, zod and yaml load only with a file to read (chaos-profile.ts).
+      const { chaosProfileSchema } = await import('./profile.ts');
       config = await watchConfig({
         file: settings.configFile,
         schema: chaosProfileSchema,
@@ -68,6 +66,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   });
 
   const stopWaiting = new AbortController();
+  // Not import('node:http'): its module facade would load Node's internal undici (admin-server.ts).
+  const { createServer } = process.getBuiltinModule('node:http');
   const server = createServer(
     // optimizeEmptyRequests: a request without Content-Length or Transfer-Encoding has no body, and
     // Node then skips its stream events; the body reader answers such a request at once (http/body.ts).

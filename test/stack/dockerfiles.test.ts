@@ -87,6 +87,24 @@ for (const image of images) {
       assert.ok(existsSync(repoPath(image.bin)), `${image.bin} exists`);
     });
 
+    it("fills Node's compile cache at build time, as the user that runs the service, with its bin", () => {
+      const env = keyword('ENV', finalStage).map((instruction) => textOf(instruction));
+      assert.ok(
+        env.some((line) => /NODE_COMPILE_CACHE=\/app\//.test(line)),
+        'NODE_COMPILE_CACHE in /app',
+      );
+      const warm = keyword('RUN', finalStage).find((run) =>
+        (run.getRawArgumentsContent() ?? '').includes('warm-compile-cache.ts'),
+      );
+      assert.ok(warm, 'a RUN of runtime/src/warm-compile-cache.ts');
+      assert.ok((warm.getRawArgumentsContent() ?? '').includes(image.bin), `warms ${image.bin}`);
+      // Node keeps the cache per user id: filled by root, it would be missed by the user that runs.
+      const users = keyword('USER', finalStage).filter(
+        (user) => user.getRange().start.line < warm.getRange().start.line,
+      );
+      assert.doesNotMatch(users.at(-1)?.getArgumentsContent() ?? 'root', /^(root|0)(:|$)/);
+    });
+
     it('has a HEALTHCHECK that fetches /healthz on the metrics port, and fails when nothing answers', async () => {
       const healthcheck = keyword('HEALTHCHECK', finalStage).at(-1);
       assert.ok(healthcheck, 'HEALTHCHECK in the final stage');

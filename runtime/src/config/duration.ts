@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { durationMessage } from './errors.ts';
+import { zod } from './lazy.ts';
 import { DURATION_PATTERN, parseDuration } from './parse-duration.ts';
 
 export { DURATION_PATTERN, formatDuration, parseDuration } from './parse-duration.ts';
@@ -7,7 +7,7 @@ export { DURATION_PATTERN, formatDuration, parseDuration } from './parse-duratio
 /** A Go-style duration kept as text, with the hint a person needs when it is not one (`every: 3`). */
 export function durationText() {
   const error = (issue: { input?: unknown }) => durationMessage(issue.input);
-  return z.string({ error }).regex(new RegExp(DURATION_PATTERN), { error });
+  return zod().string({ error }).regex(new RegExp(DURATION_PATTERN), { error });
 }
 
 /** A zod type for durations in YAML: a Go-style string, parsed to milliseconds. */

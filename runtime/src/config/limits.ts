@@ -1,7 +1,8 @@
 // Bounds on what a config file may cost to load. Without them a 10 MB file (or a few hundred aliases)
 // stalls the event loop for seconds while it parses and validates, at start and at every reload. With
 // them a hostile file is refused in milliseconds, before the expensive steps, with one located line.
-import { type Document, isAlias, isCollection, isMap, type LineCounter, visit } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
+import { yaml } from './lazy.ts';
 import type { ConfigIssue } from './load.ts';
 
 export interface ConfigLimits {
@@ -75,6 +76,7 @@ export function structureIssue(
   file: string,
   limits: ConfigLimits,
 ): ConfigIssue | undefined {
+  const { isAlias, isCollection, isMap, visit } = yaml();
   let aliases = 0;
   let found: ConfigIssue | undefined;
   const at = (offset: number | undefined, message: string): ConfigIssue => {

@@ -1,8 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
-import { type ZodType, z } from 'zod';
+import type { Node } from 'yaml';
+import type { ZodType, z } from 'zod';
 import { describeSchemaIssue, describeYamlErrors, unwrapUnionIssues, valueAt } from './errors.ts';
+import { yaml, zod } from './lazy.ts';
 import { type ConfigLimits, configLimits, sizeIssue, structureIssue } from './limits.ts';
 import { pointsAtKey } from './moved.ts';
 import { type Env, markSubstituted, SubstitutionError, substitute } from './substitute.ts';
@@ -43,7 +44,7 @@ let baseDirectory = process.cwd();
 
 /** A path in a config file: relative paths resolve against the config file's directory. */
 export function configPath() {
-  return z
+  return zod()
     .string()
     .min(1)
     .transform((path) => (isAbsolute(path) ? path : resolve(baseDirectory, path)));
@@ -94,6 +95,7 @@ function parseWithinLimits<S extends ZodType>(
   const tooLarge = sizeIssue(Buffer.byteLength(text), file, limits);
   if (tooLarge) throw new ConfigError([tooLarge]);
   const env = options.env ?? process.env;
+  const { LineCounter, parseDocument, visit } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lineCounter.linePos(offset);
@@ -208,6 +210,7 @@ export async function readConfigText(file: string, limits = configLimits()): Pro
 
 /** The node at a path, or the deepest ancestor that exists (a missing field points at its parent). */
 function nearestNode(root: unknown, path: readonly PropertyKey[], wantKey: boolean): Node | undefined {
+  const { isMap, isScalar, isSeq } = yaml();
   let node = root as Node | undefined;
   for (let i = 0; i < path.length; i++) {
     const segment = path[i];
@@ -228,6 +231,7 @@ function nearestNode(root: unknown, path: readonly PropertyKey[], wantKey: boole
 }
 
 function pathOf(ancestors: readonly unknown[], leaf: unknown): PropertyKey[] {
+  const { isMap, isScalar, isSeq } = yaml();
   const path: PropertyKey[] = [];
   const chain = [...ancestors, leaf];
   for (let i = 0; i < chain.length - 1; i++) {

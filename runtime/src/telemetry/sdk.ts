@@ -87,10 +87,9 @@ async function instrumentations(
       .filter(Boolean),
   );
   // The loader hook sees only the modules these instrumentations patch, before any of them is loaded.
-  const patched = [
-    ...(disabled.has('http') ? [] : ['http', 'https']),
-    ...(disabled.has('pino') ? [] : ['pino']),
-  ];
+  // Not pino: the logger require()s it (logger.ts), which the instrumentation patches without a hook.
+  // With http off too there is no hook at all, and no import pays for one.
+  const patched = disabled.has('http') ? [] : ['http', 'https'];
   const hooked = await hookModules(patched);
   const list: Instrumentation[] = [];
   if (!disabled.has('http')) {
