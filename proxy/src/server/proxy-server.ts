@@ -1,7 +1,7 @@
 // The serving side of one process: the HTTP listener (and the TLS one, when configured), the routing
 // table in force, the pools, and Docker discovery when a group uses it. apply() swaps in a new config;
 // requests already running keep the route objects they started with, so a reload never drops one.
-import { createServer, type Server, type ServerOptions } from 'node:http';
+import type { Server, ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { drainHttpServer, type Logger } from '@sre-stack/runtime';
 import { type Clock, systemClock } from '../clock.ts';
@@ -9,6 +9,7 @@ import type { ProxyConfig } from '../config/schema.ts';
 import { DockerClient } from '../discovery/docker/client.ts';
 import { DockerDiscovery } from '../discovery/docker/discovery.ts';
 import { dockerEndpoint } from '../discovery/docker/docker-host.ts';
+import { createServer } from '../http/node-http.ts';
 import { compileConfig, type RoutingTable } from '../route/compile.ts';
 import { keySlotsFor } from '../state/sizing.ts';
 import { SharedState } from '../state/state.ts';

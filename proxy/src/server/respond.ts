@@ -1,6 +1,6 @@
 // Commits an outcome to the client: the upstream's response streamed through, or a local answer with a
 // body that says what happened. This is the only place a response head is written.
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from '../http/node-http.ts';
 import { appendProxyHeaders, downstreamResponseHead } from '../http/upstream-headers.ts';
 import type { Exchange } from '../pipeline/exchange.ts';
 import { type DecidedBy, discardOutcome, type FailureOutcome, type Outcome } from '../pipeline/outcome.ts';
