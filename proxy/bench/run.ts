@@ -2,7 +2,7 @@
 // the upstream directly, this proxy (default config; every policy on), nginx proxy_pass,
 // @fastify/http-proxy and http-proxy. Throughput and latency under saturation come from wrk; the
 // latency a proxy adds under ordinary load from a paced client at a fixed rate. Prints a table and
-// writes it to the "## Proxy" section of BENCHMARKS.md.
+// writes it to the "## Proxy" section of BENCHMARKS.md, up to its first ### subsection (kept).
 //
 // Options: --duration S (wrk seconds per run, default 10), --rounds N (default 3; the median is kept),
 // --connections C (default 50), --rate R (paced requests per second, default 1000), --no-write.
@@ -368,7 +368,11 @@ if (!values['no-write']) {
   if (start < 0) {
     next = `${existing.trimEnd()}\n\n${body.trimEnd()}\n`;
   } else {
-    const end = existing.indexOf('\n## ', start + 1);
+    // Up to the next heading: the section's ### subsections hold figures measured by other means.
+    const ends = ['\n## ', '\n### ']
+      .map((heading) => existing.indexOf(heading, start + 1))
+      .filter((index) => index >= 0);
+    const end = ends.length > 0 ? Math.min(...ends) : -1;
     next = `${existing.slice(0, start)}\n${body.trimEnd()}\n${end < 0 ? '' : existing.slice(end)}`;
   }
   await writeFile(file, next);
