@@ -1,6 +1,6 @@
 // proxy --check (and rgate --check): validate a config without serving. Exit 0 when it is good, 1 with
 // every problem as file:line:column otherwise. Any format the proxy reads is checked, as it would run.
-import { ConfigError, loadConfigFile } from '@sre-stack/runtime';
+import { ConfigError, loadConfigFile } from '@sre-stack/runtime/config';
 import { anyConfigSchema, describeConfigFile, FORMAT_NAMES } from './adapters/index.ts';
 
 export async function checkConfig(file: string, flavor: 'proxy' | 'rgate' = 'proxy'): Promise<number> {

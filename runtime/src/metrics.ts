@@ -1,5 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import { collectDefaultMetrics, Gauge, Histogram, type OpenMetricsContentType, Registry } from 'prom-client';
+import { provideRegistry } from './registry-slot.ts';
 
 export { Counter, Gauge, Histogram } from 'prom-client';
 
@@ -10,6 +11,7 @@ export { Counter, Gauge, Histogram } from 'prom-client';
 export const registry = new Registry<OpenMetricsContentType>();
 registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
 collectDefaultMetrics({ register: registry });
+provideRegistry(registry);
 
 /** Latency buckets in seconds, from 1 ms to 10 s: wide enough for proxies and probes alike. */
 export const LATENCY_BUCKETS_SECONDS = [

@@ -1,4 +1,4 @@
-import { durationText, parseDuration } from '@sre-stack/runtime';
+import { durationText, parseDuration } from '@sre-stack/runtime/config';
 
 /** A Go-style duration kept as text ("1s", "500ms"): adapters hand text on to the native schema. */
 export const goDuration = durationText();

@@ -2,7 +2,7 @@
 // that format's own schema (so errors name the keys the user wrote, at their line and column), and
 // translates it into the native config, which the native schema then validates and fills with defaults.
 // watchConfig and --check use it; the rest of the proxy only ever sees the native config.
-import { readConfigText } from '@sre-stack/runtime';
+import { readConfigText } from '@sre-stack/runtime/config';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type ProxyConfig } from '../config/schema.ts';

@@ -1,7 +1,7 @@
 // The proxy's native config. Other formats (the sidecar YAML, rgate's config, the load balancer's)
 // are translated into this one by the adapters in ../adapters/, so every concept lives here once: a route has a `match`,
 // `policies`, and either an `upstream` group (targets + balancer) or a `static` response.
-import { configPath, duration, movedField } from '@sre-stack/runtime';
+import { configPath, duration, movedField } from '@sre-stack/runtime/config';
 import { z } from 'zod';
 import { POLICIES } from '../policies/index.ts';
 import { STRATEGY_NAMES } from '../upstream/balancer.ts';

@@ -2,7 +2,9 @@
 // observation, even through labels(); here a child is bound once per route (or route and target) and an
 // observation is a few additions. The families render through the runtime registry like any
 // prom-client metric, in the shape prom-client's own get() returns, exemplars included.
-import { registry } from '@sre-stack/runtime';
+// Registered through the runtime's registry slot, not its main entry: defining a family (which proxy
+// --check does, building the config schema) then loads no metrics library.
+import { registerWhenReady } from '@sre-stack/runtime/registry-slot';
 
 type Labels = Record<string, string>;
 type Aggregator = 'sum' | 'max' | 'min' | 'first' | 'average' | 'omit';
@@ -53,7 +55,7 @@ abstract class Family<Child> {
     this.help = help;
     this.labelNames = labelNames;
     this.aggregator = aggregator;
-    registry.registerMetric(this as never);
+    registerWhenReady(this);
     allFamilies.add(this as Family<unknown>);
   }
 

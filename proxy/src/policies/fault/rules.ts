@@ -2,7 +2,7 @@
 // config and the admin API validate with the same schema, and decide() takes the headers and the random
 // source it needs, so every case is a plain function call in tests.
 import type { IncomingHttpHeaders } from 'node:http';
-import { duration, formatDuration, formatPath } from '@sre-stack/runtime';
+import { duration, formatDuration, formatPath } from '@sre-stack/runtime/config';
 import { z } from 'zod';
 
 /** A delay longer than this only ties up a connection; a real latency spike is shorter. */

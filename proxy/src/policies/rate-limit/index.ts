@@ -1,7 +1,7 @@
 // Rate limit: a token bucket (or a fixed window) per route, or per client IP or header value within the route. Over the
 // limit, the request is answered 429 at once with Retry-After and the IETF RateLimit headers; the
 // upstream never sees it.
-import { duration } from '@sre-stack/runtime';
+import { duration } from '@sre-stack/runtime/config';
 import { z } from 'zod';
 import { ANSWERS } from '../../pipeline/answers.ts';
 import { definePolicy } from '../../pipeline/policy.ts';

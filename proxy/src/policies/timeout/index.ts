@@ -1,7 +1,7 @@
 // The route's overall deadline: it covers every try and every backoff until a response head is
 // committed. When it passes, the pending try is cut and the client gets a 504 (see upstream/attempt.ts).
 // A streaming body is then bounded by the upstream's idle timeout between chunks, not by this deadline.
-import { duration } from '@sre-stack/runtime';
+import { duration } from '@sre-stack/runtime/config';
 import { definePolicy } from '../../pipeline/policy.ts';
 
 export const timeoutPolicy = definePolicy({
