@@ -7,7 +7,7 @@
 //   npm run bench -w client -- --duration 300  # the 5-minute run recorded in BENCHMARKS.md
 //   npm run bench -w client -- --probes 1000   # the 1,000-a-second run
 //   options: --probes N  --every 1s  --duration SECONDS  --warmup SECONDS  --no-peer
-//            --node-options "--max-semi-space-size=8"
+//            --node-options=--max-semi-space-size=8   (with "=": a value starting with "-" needs it)
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -18,32 +18,8 @@ export {
   parsePort,
 } from './cli.ts';
 export { type Clock, sleep, systemClock } from './clock.ts';
-export {
-  DURATION_PATTERN,
-  duration,
-  durationText,
-  formatDuration,
-  parseDuration,
-} from './config/duration.ts';
-export {
-  DURATION_HINT,
-  describeSchemaIssue,
-  durationMessage,
-  unwrapUnionIssues,
-  valueAt,
-} from './config/errors.ts';
-export { type ConfigLimits, configLimits, DEFAULT_CONFIG_LIMITS } from './config/limits.ts';
-export {
-  ConfigError,
-  type ConfigIssue,
-  configPath,
-  formatIssue,
-  formatPath,
-  loadConfigFile,
-  parseConfigText,
-  readConfigText,
-} from './config/load.ts';
-export { movedField } from './config/moved.ts';
+// The config helpers, also importable alone as '@sre-stack/runtime/config'.
+export * from './config/index.ts';
 export { parseInChildProcess, type SchemaSource } from './config/parse-child.ts';
 export { substitute, substitutedValues } from './config/substitute.ts';
 export { type WatchedConfig, watchConfig } from './config/watch.ts';

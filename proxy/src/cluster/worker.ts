@@ -87,18 +87,14 @@ export async function runWorker(): Promise<void> {
           send({ type: 'proxy:prepared', id: message.id, ok: false, message: (error as Error).message });
         }
         return;
-      case 'proxy:commit': {
-        const ready = prepared.get(message.id);
-        prepared.delete(message.id);
-        if (ready) server.commit(ready);
-        else settled.add(message.id);
-        return;
-      }
+      case 'proxy:commit':
       case 'proxy:abort': {
         const ready = prepared.get(message.id);
         prepared.delete(message.id);
-        if (ready) server.abort(ready);
-        else settled.add(message.id);
+        // Not prepared yet: the decision is kept, and a late prepare is dropped (see above).
+        if (!ready) settled.add(message.id);
+        else if (message.type === 'proxy:commit') server.commit(ready);
+        else server.abort(ready);
         return;
       }
       case 'proxy:metrics': {
