@@ -35,8 +35,8 @@ function youngGenerationMiB(): number {
 /**
  * Caps the young generation (it may double only while that keeps it within the cap) and the old
  * generation's growth between full collections. The first call wins, so a service that needs other
- * settings (the proxy, see its bin) calls it before the telemetry bootstrap does. An operator's own V8
- * flags win over both.
+ * settings (the proxy: proxy/src/heap.ts) passes them to loadTelemetry(), which calls it before the
+ * telemetry bootstrap does. An operator's own V8 flags win over both.
  */
 export function keepHeapCompact(settings: HeapSettings = {}): void {
   // V8's flags are the process's: the main thread sets them once for every worker thread too.
