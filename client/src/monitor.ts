@@ -14,7 +14,7 @@ import {
 } from './reporters/metrics.ts';
 import { StateTracker, type Transition } from './reporters/state.ts';
 import { RecentWindow } from './reporters/window.ts';
-import { type Connector, createConnector } from './runner/http.ts';
+import { HttpTransport } from './runner/http.ts';
 import { runDefinition } from './runner/run.ts';
 import type { JobHandler } from './scheduler/job.ts';
 import type { Definition, RequestSpec, RunResult, SkipReason } from './types.ts';
@@ -25,13 +25,13 @@ export class ProbeContext implements JobHandler {
   readonly window = new RecentWindow();
   last: RunResult | undefined;
   readonly #monitor: Monitor;
-  readonly #connector: Connector;
+  readonly #transport: HttpTransport;
 
   constructor(definition: Definition, monitor: Monitor) {
     this.definition = definition;
     this.#monitor = monitor;
     this.state = new StateTracker(definition.failureThreshold, definition.successThreshold);
-    this.#connector = createConnector(definition.tls);
+    this.#transport = new HttpTransport(definition.tls);
   }
 
   run(request: RequestSpec, plannedAt: number): Promise<RunResult> {
@@ -39,7 +39,7 @@ export class ProbeContext implements JobHandler {
     const { kind, name } = this.definition;
     return runDefinition(this.definition, {
       request,
-      connector: this.#connector,
+      transport: this.#transport,
       plannedAt,
       now: clock.now,
       location,
@@ -77,6 +77,7 @@ export class ProbeContext implements JobHandler {
   }
 
   close(reason: 'removed' | 'replaced' | 'shutdown'): void {
+    this.#transport.close();
     this.#monitor.closed(this, reason);
   }
 }

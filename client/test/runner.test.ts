@@ -4,7 +4,7 @@ import { createServer as createTcpServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '@sre-stack/runtime/testing';
 import { systemClock } from '../src/clock.ts';
-import { createConnector } from '../src/runner/http.ts';
+import { HttpTransport } from '../src/runner/http.ts';
 import { runDefinition } from '../src/runner/run.ts';
 import type { Definition, RequestSpec, RunResult } from '../src/types.ts';
 import { probeDefinition } from './helpers/definitions.ts';
@@ -13,7 +13,7 @@ import { type Fixture, json, reset, startFixture, text } from './helpers/fixture
 function run(definition: Definition): Promise<RunResult> {
   return runDefinition(definition, {
     request: definition.requests[0] as RequestSpec,
-    connector: createConnector(definition.tls),
+    transport: new HttpTransport(definition.tls),
     plannedAt: systemClock.now(),
     now: systemClock.now,
     location: 'test',
@@ -232,6 +232,46 @@ describe('runner', () => {
       assert.ok(closed, 'the run connected');
       const timeout = new Promise<'open'>((resolve) => setTimeout(() => resolve('open'), 2000).unref());
       assert.equal(await Promise.race([closed.then(() => 'closed' as const), timeout]), 'closed', path);
+    }
+  });
+
+  it("gives every run of a probe a connection of its own, through the probe's one transport", async () => {
+    const transport = new HttpTransport({ insecureSkipVerify: false });
+    const runOn = (path: string, timeout = '1s') => {
+      const definition = probeDefinition({ name: 't', url: `${fixture.url}${path}`, timeout });
+      return runDefinition(definition, {
+        request: definition.requests[0] as RequestSpec,
+        transport,
+        plannedAt: systemClock.now(),
+        now: systemClock.now,
+        location: 'test',
+        report: () => {},
+      });
+    };
+    let connections = 0;
+    const count = () => connections++;
+    fixture.server.on('connection', count);
+    try {
+      // In a row, after a failure (a reset, then a timeout), and two at once.
+      const results = [
+        await runOn('/status'),
+        await runOn('/status'),
+        await runOn('/reset'),
+        await runOn('/status'),
+        await runOn('/sluggish', '50ms'),
+        await runOn('/status'),
+        ...(await Promise.all([runOn('/status'), runOn('/status')])),
+      ];
+      assert.deepEqual(
+        results.map((result) => result.success),
+        [true, true, false, true, false, true, true, true],
+      );
+      assert.equal(connections, results.length, 'one connection per run');
+      for (const result of results.filter((entry) => entry.success))
+        assert.ok(result.phases.connect > 0, 'each run timed its own connect');
+    } finally {
+      fixture.server.off('connection', count);
+      transport.close();
     }
   });
 });

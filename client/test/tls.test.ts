@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../src/clock.ts';
-import { createConnector, type HttpOutcome } from '../src/runner/http.ts';
+import { type HttpOutcome, HttpTransport } from '../src/runner/http.ts';
 import { runDefinition } from '../src/runner/run.ts';
 import type { Definition, RequestSpec } from '../src/types.ts';
 import { probeDefinition } from './helpers/definitions.ts';
@@ -26,7 +26,7 @@ async function run(definition: Definition) {
   let outcome: HttpOutcome | undefined;
   const result = await runDefinition(definition, {
     request: definition.requests[0] as RequestSpec,
-    connector: createConnector(definition.tls),
+    transport: new HttpTransport(definition.tls),
     plannedAt: systemClock.now(),
     now: systemClock.now,
     location: 'test',

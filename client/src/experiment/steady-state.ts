@@ -5,7 +5,7 @@ import type { Logger } from '@sre-stack/runtime';
 import { type Clock, systemClock } from '../clock.ts';
 import { logRun } from '../reporters/log.ts';
 import { percentile } from '../reporters/window.ts';
-import { createConnector } from '../runner/http.ts';
+import { HttpTransport } from '../runner/http.ts';
 import { runDefinition } from '../runner/run.ts';
 import type { Definition, RequestSpec } from '../types.ts';
 
@@ -56,7 +56,7 @@ export async function checkSteadyState(options: CheckOptions): Promise<CheckResu
   const failures: string[] = [];
   const running = new Set<Promise<unknown>>();
   const schedules = options.definitions.map(async (definition) => {
-    const connector = createConnector(definition.tls);
+    const transport = new HttpTransport(definition.tls);
     const period = definition.schedule.periodMs;
     const request = definition.requests[0] as RequestSpec;
     for (let tick = 0; ; tick++) {
@@ -67,7 +67,7 @@ export async function checkSteadyState(options: CheckOptions): Promise<CheckResu
       if (running.size >= MAX_IN_FLIGHT) continue;
       const run = runDefinition(definition, {
         request,
-        connector,
+        transport,
         plannedAt,
         now: clock.now,
         location: options.location,
@@ -85,6 +85,7 @@ export async function checkSteadyState(options: CheckOptions): Promise<CheckResu
       running.add(run);
       void run.finally(() => running.delete(run));
     }
+    transport.close();
   });
   await Promise.all(schedules);
   await Promise.all(running);

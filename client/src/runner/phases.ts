@@ -28,6 +28,8 @@ export class PhaseRecorder {
   readonly marks: Partial<Record<Mark, number>> = {};
   /** The socket the run opened, once it has one. */
   socket?: Socket;
+  /** Set when the exchange failed: its client may still be connecting, or hold the request. */
+  failed = false;
   /** The earliest certificate expiry seen on a TLS connection, in epoch seconds. */
   certificateExpiry?: number;
   #tls = false;
@@ -46,29 +48,31 @@ export class PhaseRecorder {
 
   /** Wraps a connector so that the socket it opens reports to this recorder. */
   wrap(connector: Connector): Connector {
-    return (options, callback) => {
-      this.mark('start');
-      this.#tls = options.protocol === 'https:';
-      this.#resolves = isIP(options.hostname.replace(/^\[|\]$/g, '')) === 0;
-      const socket = (connector as unknown as (...args: Parameters<Connector>) => Socket | undefined)(
-        options,
-        callback,
-      );
-      if (!socket) return;
-      this.socket = socket;
-      recorders.set(socket, this);
-      socket.once('lookup', (error: Error | null) => {
-        this.mark('lookup');
-        if (error) this.#lookupFailed = true;
-      });
-      socket.once('connect', () => this.mark('connect'));
-      socket.once('secureConnect', () => {
-        this.mark('secureConnect');
-        this.certificateExpiry = earliestExpiry(socket as TLSSocket);
-      });
-      // Types say void; buildConnector returns the socket, and undici ignores the value either way.
-      return socket as never;
-    };
+    return (options, callback) => this.connect(connector, options, callback);
+  }
+
+  /** Opens a connection through `connector`, timing its socket's DNS, TCP and TLS events. */
+  connect(connector: Connector, ...[options, callback]: Parameters<Connector>): void {
+    this.mark('start');
+    this.#tls = options.protocol === 'https:';
+    this.#resolves = isIP(options.hostname.replace(/^\[|\]$/g, '')) === 0;
+    // Types say void; buildConnector returns the socket.
+    const socket = (connector as unknown as (...args: Parameters<Connector>) => Socket | undefined)(
+      options,
+      callback,
+    );
+    if (!socket) return;
+    this.socket = socket;
+    recorders.set(socket, this);
+    socket.once('lookup', (error: Error | null) => {
+      this.mark('lookup');
+      if (error) this.#lookupFailed = true;
+    });
+    socket.once('connect', () => this.mark('connect'));
+    socket.once('secureConnect', () => {
+      this.mark('secureConnect');
+      this.certificateExpiry = earliestExpiry(socket as TLSSocket);
+    });
   }
 
   /**

@@ -5,13 +5,14 @@ import type { Definition, RequestSpec, RunResult } from '../types.ts';
 import { displayUrl } from '../url/display.ts';
 import { checkExpectations, needsBody } from './assertions.ts';
 import { classifyError, describeError } from './classify.ts';
-import { type Connector, executeHttp, type HttpOutcome } from './http.ts';
+import type { HttpOutcome, HttpTransport } from './http.ts';
 
 const tracer = trace.getTracer('@sre-stack/client');
 
 export interface RunOptions {
   request: RequestSpec;
-  connector: Connector;
+  /** The probe's HTTP transport: each run on a connection of its own. */
+  transport: HttpTransport;
   /** When the run was planned (epoch ms); lag is measured against it. */
   plannedAt: number;
   now: () => number;
@@ -39,9 +40,8 @@ export function runDefinition(definition: Definition, options: RunOptions): Prom
     async (span) => {
       try {
         const startedAt = options.now();
-        const outcome = await executeHttp(request, {
+        const outcome = await options.transport.exchange(request, {
           timeoutMs: definition.timeoutMs,
-          connector: options.connector,
           captureBody: needsBody(definition.expect),
           now: options.now,
         });
