@@ -45,6 +45,7 @@ export {
   observeSeconds,
   registry,
 } from './metrics.ts';
+export { rootContext } from './telemetry/lean-context.ts';
 export {
   endServerSpan,
   exemplarOf,

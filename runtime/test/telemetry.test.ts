@@ -175,6 +175,8 @@ describe('with no endpoint set', () => {
     }
     assert.equal(run.exitCode, 0);
     assert.deepEqual(run.stderr, [], 'no export errors, no warnings');
+    const listening = run.lines.find((line) => line.msg === 'listening');
+    assert.equal(listening?.lean_root, true, 'with no context active, the lean root context is');
   });
 
   test('only a traces endpoint: spans are exported, logs are not (a trace backend would refuse them)', async () => {

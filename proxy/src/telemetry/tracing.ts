@@ -7,14 +7,13 @@ import {
   type Context,
   isSpanContextValid,
   propagation,
-  ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
   type TextMapSetter,
   trace,
 } from '@opentelemetry/api';
-import { unrecordedSpan } from '@sre-stack/runtime';
+import { rootContext, unrecordedSpan } from '@sre-stack/runtime';
 
 const tracer = trace.getTracer('@sre-stack/proxy');
 
@@ -68,8 +67,8 @@ export function extractContext(headers: Record<string, string | string[] | undef
   fields();
   // Nothing to extract: skip the composite propagator's walk.
   if (defaultPropagators && headers.traceparent === undefined && headers.baggage === undefined)
-    return ROOT_CONTEXT;
-  return propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+    return rootContext;
+  return propagation.extract(rootContext, headers, headerGetter);
 }
 
 type Attributes = Record<string, string | number>;
@@ -97,7 +96,7 @@ export function startClientSpan(
 /** Adds the propagation headers for `span` (and the caller's baggage) to a flat header list. */
 export function injectContext(parent: Context, span: Span, headers: string[]): void {
   fields();
-  if (defaultPropagators && parent === ROOT_CONTEXT) {
+  if (defaultPropagators && parent === rootContext) {
     // What the W3C propagator writes, without building a context for it: no baggage came in.
     const context = span.spanContext();
     if (!isSpanContextValid(context)) return;
@@ -137,4 +136,4 @@ export function endSpan(
   span.end();
 }
 
-export { type Context, ROOT_CONTEXT, type Span, trace };
+export { type Context, type Span, trace };

@@ -1,12 +1,13 @@
 // The SDK bootstrap. Only what is configured is loaded: the OTLP/HTTP exporters when an endpoint is set,
 // the instrumentations a service has not turned off, never the gRPC or protobuf exporters (lean-sdk.ts).
 import type { IncomingMessage } from 'node:http';
-import { DiagLogLevel, diag } from '@opentelemetry/api';
+import { type Context, type ContextManager, DiagLogLevel, diag, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { displayUrl } from '../display-url.ts';
 import { hookModules } from './hooks.ts';
+import { rootContext } from './lean-context.ts';
 import { importLeanNodeSdk } from './lean-sdk.ts';
 import { propagatorFromEnv } from './propagators.ts';
 import { setActiveTelemetry, type TelemetryState, untracedPorts } from './state.ts';
@@ -116,10 +117,11 @@ export async function startTelemetry(): Promise<TelemetryState> {
     const level = DiagLogLevel[env.OTEL_LOG_LEVEL.toUpperCase() as keyof typeof DiagLogLevel];
     if (level !== undefined) diag.setLogger({ ...console, verbose: console.debug }, level);
   }
-  const [{ NodeSDK }, traces, logs] = await Promise.all([
+  const [{ NodeSDK }, traces, logs, contextManager] = await Promise.all([
     importLeanNodeSdk(),
     spanProcessors(),
     logProcessors(),
+    leanContextManager(),
   ]);
   const { propagator, unknown } = propagatorFromEnv();
   if (unknown.length > 0) {
@@ -131,6 +133,7 @@ export async function startTelemetry(): Promise<TelemetryState> {
     logRecordProcessors: logs,
     metricReaders: [],
     textMapPropagator: propagator,
+    contextManager,
     instrumentations: enabled.list,
   });
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') sdk.start();
@@ -147,6 +150,20 @@ export async function startTelemetry(): Promise<TelemetryState> {
   };
   setActiveTelemetry(state);
   return state;
+}
+
+/**
+ * NodeSDK's context manager, with the lean root context (lean-context.ts) where no context is active: a
+ * span started there, and every context derived from it, is then a lean one too.
+ */
+async function leanContextManager(): Promise<ContextManager> {
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  return new (class extends AsyncLocalStorageContextManager {
+    override active(): Context {
+      const active = super.active();
+      return active === ROOT_CONTEXT ? rootContext : active;
+    }
+  })();
 }
 
 /** Client spans show the URL as displayUrl does: no userinfo, no token in the query. */

@@ -8,7 +8,6 @@ import {
   INVALID_SPAN_CONTEXT,
   isSpanContextValid,
   propagation,
-  ROOT_CONTEXT,
   type Span,
   type SpanContext,
   SpanKind,
@@ -16,6 +15,7 @@ import {
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
+import { rootContext } from './lean-context.ts';
 import { activeTelemetry } from './state.ts';
 
 const tracer = trace.getTracer('@sre-stack/runtime');
@@ -67,8 +67,8 @@ export interface ServerSpan {
 /** The caller's context; a request that carries none of the propagators' headers skips their walk. */
 function callerContext(headers: IncomingMessage['headers']): Context {
   // Header names are lower-case on both sides: Node's and every propagator's.
-  if (!propagation.fields().some((field) => headers[field] !== undefined)) return ROOT_CONTEXT;
-  return propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+  if (!propagation.fields().some((field) => headers[field] !== undefined)) return rootContext;
+  return propagation.extract(rootContext, headers, headerGetter);
 }
 
 /** Starts the SERVER span of an incoming request. `route` is the matched template, if any. */
