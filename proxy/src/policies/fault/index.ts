@@ -11,7 +11,8 @@ import { failure, type Outcome, type ResponseOutcome } from '../../pipeline/outc
 import { definePolicy, type Policy } from '../../pipeline/policy.ts';
 import type { AttemptOptions } from '../../pipeline/types.ts';
 import { LeanCounter } from '../../telemetry/lean-metrics.ts';
-import { decide, type FaultRules, faultSchema } from './rules.ts';
+import { faultConfig } from './config.ts';
+import { decide, type FaultRules } from './rules.ts';
 
 export const FAULT_HEADER = 'x-proxy-fault';
 
@@ -22,10 +23,9 @@ const injected = new LeanCounter(
 );
 
 export const faultPolicy = definePolicy({
-  key: 'fault',
+  ...faultConfig,
   // Innermost: after retry (300), right before the balancer and the upstream.
   order: 400,
-  schema: faultSchema,
   create(rules: FaultRules, context): Policy {
     const aborts = injected.child(context.route, 'abort');
     const delays = injected.child(context.route, 'delay');
