@@ -3,14 +3,32 @@
 // First, before any schema is built: zod set up for a single parse.
 import './check-zod.ts';
 import { ConfigError, parseConfigText, readConfigText } from '@sre-stack/runtime/config';
-import { anyConfigSchema, describeConfigText, FORMAT_NAMES } from './adapters/index.ts';
+import { z } from 'zod';
+import {
+  anyConfigSchema,
+  type ConfigFormat,
+  describeConfigText,
+  detectFormat,
+  FORMAT_NAMES,
+} from './adapters/index.ts';
 
 export async function checkConfig(file: string, flavor: 'proxy' | 'rgate' = 'proxy'): Promise<number> {
   try {
     // Read once: the format and its notes come from the same text that was validated.
     const text = await readConfigText(file);
-    const config = parseConfigText(text, file, anyConfigSchema);
-    const { format, notes } = describeConfigText(text);
+    // The format as the validation found it: substitution changes values, never keys, so it is the
+    // format of the text as written. Only the other formats have notes (keys kept for compatibility),
+    // so a file in the proxy's own format is parsed once.
+    let format: ConfigFormat = 'native';
+    const schema = z
+      .unknown()
+      .transform((data) => {
+        format = detectFormat(data);
+        return data;
+      })
+      .pipe(anyConfigSchema);
+    const config = parseConfigText(text, file, schema);
+    const notes = format === 'native' ? [] : describeConfigText(text).notes;
     const routes = `${config.routes.length} route${config.routes.length === 1 ? '' : 's'}`;
     process.stdout.write(`${file}: ok, ${FORMAT_NAMES[format]} (${routes})\n`);
     for (const note of notes) process.stdout.write(`note: ${note}\n`);
