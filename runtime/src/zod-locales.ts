@@ -7,13 +7,18 @@
 import * as nodeModule from 'node:module';
 
 /** zod's ES module files that import the locale list: its core and classic entries. */
+const ZOD_ENTRIES = 2;
 const ZOD_ENTRY = /\/node_modules\/zod\/v4\/(?:core|classic)\/[^/]+\.js$/;
 const LOCALES = '../locales/index.js';
 
-nodeModule.registerHooks?.({
+let answered = 0;
+const hooks = nodeModule.registerHooks?.({
   resolve(specifier, context, nextResolve) {
     if (specifier !== LOCALES || !context.parentURL || !ZOD_ENTRY.test(context.parentURL))
       return nextResolve(specifier, context);
+    // Gone once both entries have their answer: a resolve hook, even one that passes every call on,
+    // slows each later require() (yaml's 72 CommonJS files took a tenth longer).
+    if (++answered === ZOD_ENTRIES) queueMicrotask(() => hooks?.deregister());
     const english = new URL('../locales/en.js', context.parentURL).href;
     const source = `export { default as en } from ${JSON.stringify(english)};`;
     return {
