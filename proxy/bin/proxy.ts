@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // First: every module loaded after this one comes from Node's compile cache (see compile-cache.ts).
 import '@sre-stack/runtime/compile-cache';
+// Then: zod loads with its English messages only (see zod-locales.ts).
+import '@sre-stack/runtime/zod-locales';
 
 process.env.OTEL_SERVICE_NAME ??= 'proxy';
 // The proxy makes its own server and client spans (one per attempt, see src/telemetry/tracing.ts); the

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // First: every module loaded after this one comes from Node's compile cache (see compile-cache.ts).
 import '@sre-stack/runtime/compile-cache';
+// Then: zod loads with its English messages only (see zod-locales.ts).
+import '@sre-stack/runtime/zod-locales';
 
 // rgate, the API gateway for Docker containers: the proxy with rgate's command line and defaults
 // (see src/rgate/cli.ts). `rgate --port 8080 --config config.yml`.

@@ -21,6 +21,9 @@ export async function main(flavor: 'proxy' | 'rgate' = 'proxy'): Promise<void> {
     const { checkConfig } = await import('./check.ts');
     process.exit(await checkConfig(options.config, flavor));
   }
+  // zod first, which serving needs anyway: the bin's module hook that leaves out zod's other locales
+  // (runtime/src/zod-locales.ts) goes once zod is loaded, and would slow each require() of the SDK's.
+  await import('zod');
   // Telemetry before the code that serves (node:http, undici, pino), which its hooks must see load.
   const telemetry = await loadTelemetry(PROXY_HEAP);
   const [{ setLogsExported }, { setSpanRecording }] = await Promise.all([

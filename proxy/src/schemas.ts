@@ -1,4 +1,6 @@
-import { formatSchemas } from './adapters/index.ts';
+import { lbSchema } from './adapters/lb.ts';
+import { rgateSchema } from './adapters/rgate.ts';
+import { sidecarSchema } from './adapters/sidecar.ts';
 import { configSchema } from './config/schema.ts';
 
 export const schemas = {
@@ -6,14 +8,14 @@ export const schemas = {
   // The other formats the proxy reads (see src/adapters/).
   'schema/sidecar.schema.json': {
     title: 'Ingress sidecar configuration (the sidecar format)',
-    schema: formatSchemas.sidecar,
+    schema: sidecarSchema,
   },
   'schema/rgate.schema.json': {
     title: 'rgate configuration (the rgate format)',
-    schema: formatSchemas.rgate,
+    schema: rgateSchema,
   },
   'schema/lb.schema.json': {
     title: 'Load-balancer configuration (the load-balancer format)',
-    schema: formatSchemas.lb,
+    schema: lbSchema,
   },
 };

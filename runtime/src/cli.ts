@@ -2,10 +2,13 @@
 // --help, --check or --once before it loads telemetry, the logger or the metrics registry.
 // First of all: an older Node gets one line saying what to do, not a stack trace from deep inside a module.
 import './node-version.mjs';
-import { parseArgs } from 'node:util';
 import { parseDuration } from './config/parse-duration.ts';
 import type { HeapSettings } from './heap.ts';
 import type { TelemetryState } from './telemetry/state.ts';
+
+// Not an ES import: node:util's module facade reads every export, and its lazy ones load the stream,
+// worker and diff modules, some 30 of Node's own, into every --help and --check.
+const { parseArgs } = process.getBuiltinModule('node:util');
 
 export { formatDuration, parseDuration } from './config/parse-duration.ts';
 export type { HeapSettings } from './heap.ts';

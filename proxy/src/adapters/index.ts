@@ -2,15 +2,13 @@
 // that format's own schema (so errors name the keys the user wrote, at their line and column), and
 // translates it into the native config, which the native schema then validates and fills with defaults.
 // watchConfig and --check use it; the rest of the proxy only ever sees the native config.
+import { createRequire } from 'node:module';
 import { readConfigText } from '@sre-stack/runtime/config';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type ProxyConfig } from '../config/schema.ts';
 import { type ConfigFormat, detectFormat, FORMAT_NAMES } from './detect.ts';
-import { lbSchema, lbToNative } from './lb.ts';
 import type { NativeInput } from './native-input.ts';
-import { rgateSchema, rgateToNative } from './rgate.ts';
-import { sidecarSchema, sidecarToNative } from './sidecar.ts';
 
 export { type ConfigFormat, detectFormat, FORMAT_NAMES } from './detect.ts';
 
@@ -19,14 +17,37 @@ interface Adapter {
   toNative(config: never): NativeInput;
 }
 
-const ADAPTERS: Record<Exclude<ConfigFormat, 'native'>, Adapter> = {
-  sidecar: { schema: sidecarSchema, toNative: sidecarToNative },
-  rgate: { schema: rgateSchema, toNative: rgateToNative },
-  lb: { schema: lbSchema, toNative: lbToNative },
-};
+type OtherFormat = Exclude<ConfigFormat, 'native'>;
 
-/** The schemas of the other formats, for editors (see schemas.ts). */
-export const formatSchemas = { sidecar: sidecarSchema, rgate: rgateSchema, lb: lbSchema };
+// A format's adapter module is loaded, and its schema built, the first time a file of that format is
+// read: a proxy-format file (the usual case) never builds the others' schemas, which is much of what
+// `proxy --check` would spend. require() because a zod transform is synchronous; it loads the same ES
+// module instance an import would.
+const require = createRequire(import.meta.url);
+const LOAD_ADAPTER: Record<OtherFormat, () => Adapter> = {
+  sidecar() {
+    const { sidecarSchema, sidecarToNative } = require('./sidecar.ts') as typeof import('./sidecar.ts');
+    return { schema: sidecarSchema, toNative: sidecarToNative };
+  },
+  rgate() {
+    const { rgateSchema, rgateToNative } = require('./rgate.ts') as typeof import('./rgate.ts');
+    return { schema: rgateSchema, toNative: rgateToNative };
+  },
+  lb() {
+    const { lbSchema, lbToNative } = require('./lb.ts') as typeof import('./lb.ts');
+    return { schema: lbSchema, toNative: lbToNative };
+  },
+};
+const adapters = new Map<OtherFormat, Adapter>();
+
+function adapterFor(format: OtherFormat): Adapter {
+  let adapter = adapters.get(format);
+  if (!adapter) {
+    adapter = LOAD_ADAPTER[format]();
+    adapters.set(format, adapter);
+  }
+  return adapter;
+}
 
 type IssueSink = { addIssue(issue: never): void };
 
@@ -45,7 +66,7 @@ export const anyConfigSchema = z.unknown().transform((data, context): ProxyConfi
     }
     return result.data;
   }
-  const adapter = ADAPTERS[format];
+  const adapter = adapterFor(format);
   const parsed = adapter.schema.safeParse(data);
   if (!parsed.success) {
     forward(parsed.error.issues, context);

@@ -1,5 +1,6 @@
-// Every policy the proxy knows, in one list. The config schema and the pipeline are built from it: a new
-// policy is a folder with a PolicyDefinition, added here.
+// Every policy the proxy knows, in one list, which the pipeline is built from. A new policy is a folder
+// with its config section (config.ts, listed in configs.ts, which the config schema is built from) and its
+// PolicyDefinition (index.ts, listed here).
 import type { PolicyDefinition } from '../pipeline/policy.ts';
 import { circuitBreakerPolicy } from './circuit-breaker/index.ts';
 import { faultPolicy } from './fault/index.ts';

@@ -1,4 +1,3 @@
-import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Node } from 'yaml';
 import type { ZodType, z } from 'zod';
@@ -7,6 +6,19 @@ import { yaml, zod } from './lazy.ts';
 import { type ConfigLimits, configLimits, sizeIssue, structureIssue } from './limits.ts';
 import { pointsAtKey } from './moved.ts';
 import { type Env, markSubstituted, SubstitutionError, substitute } from './substitute.ts';
+
+// node:fs's callbacks rather than node:fs/promises: the promises module loads readline and the file
+// watchers with it, and its ES module facade the stream modules, all for two calls. A command that only
+// reads a config (proxy --check) then loads neither.
+const fs = process.getBuiltinModule('node:fs');
+const fileSize = (file: string) =>
+  new Promise<number>((resolve, reject) =>
+    fs.stat(file, (error, stats) => (error ? reject(error) : resolve(stats.size))),
+  );
+const readText = (file: string) =>
+  new Promise<string>((resolve, reject) =>
+    fs.readFile(file, 'utf8', (error, text) => (error ? reject(error) : resolve(text))),
+  );
 
 export interface ConfigIssue {
   file: string;
@@ -197,9 +209,9 @@ export async function loadConfigFile<S extends ZodType>(
 export async function readConfigText(file: string, limits = configLimits()): Promise<string> {
   try {
     // Checked before reading, so a huge file costs nothing.
-    const tooLarge = sizeIssue((await stat(file)).size, file, limits);
+    const tooLarge = sizeIssue(await fileSize(file), file, limits);
     if (tooLarge) throw new ConfigError([tooLarge]);
-    return await readFile(file, 'utf8');
+    return await readText(file);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

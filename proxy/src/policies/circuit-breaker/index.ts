@@ -10,8 +10,6 @@
 // load on the upstream, and a retry storm against a failing target is exactly what should trip it.
 // undici 8.12 has no circuit-breaker interceptor; one would also sit below the balancer's choice and
 // the proxy's own per-attempt telemetry.
-import { duration } from '@sre-stack/runtime/config';
-import { z } from 'zod';
 import { ANSWERS } from '../../pipeline/answers.ts';
 import type { Exchange } from '../../pipeline/exchange.ts';
 import { isUpstreamFailure } from '../../pipeline/outcome.ts';
@@ -19,6 +17,7 @@ import { definePolicy, type Policy, type PolicyContext } from '../../pipeline/po
 import type { TargetGate } from '../../pipeline/types.ts';
 import { LeanCounter, LeanGauge } from '../../telemetry/lean-metrics.ts';
 import { type BreakerSettings, CircuitBreaker, type CircuitState, stateAt } from './breaker.ts';
+import { type CircuitBreakerConfig, circuitBreakerConfig } from './config.ts';
 
 const stateGauge = new LeanGauge(
   'proxy_circuit_state',
@@ -47,44 +46,9 @@ const CLOSED = 0;
 const OPEN = 2;
 const STATE_NAMES: CircuitState[] = ['closed', 'half_open', 'open'];
 
-const schema = z
-  .strictObject({
-    consecutiveFailures: z.int().min(1).default(5).meta({
-      description:
-        "Failures in a row (5xx answers or transport errors) that open a target's circuit. Default 5.",
-    }),
-    openFor: duration().prefault('10s').meta({
-      description:
-        'How long a circuit first stays open before one trial request is let through. Default 10s.',
-    }),
-    maxOpenFor: duration().optional().meta({
-      description:
-        'When the trial fails too, the circuit reopens for longer: the nth opening in a row lasts n × openFor, at most this. A successful trial closes it and starts the count again. Default openFor (a fixed period).',
-    }),
-    trialTimeout: duration().prefault('5s').meta({
-      description: 'A half-open trial without a verdict by then counts as a failure and reopens. Default 5s.',
-    }),
-    whenAllOpen: z.enum(['refuse', 'forward']).default('refuse').meta({
-      description:
-        'When no target admits a request: refuse (default) answers 503 with Retry-After without touching the upstream; forward balances over all targets anyway (panic mode).',
-    }),
-  })
-  .superRefine((config, context) => {
-    if (config.maxOpenFor !== undefined && config.maxOpenFor < config.openFor) {
-      context.addIssue({
-        code: 'custom',
-        path: ['maxOpenFor'],
-        message: `must be at least openFor (${config.openFor} ms), not ${config.maxOpenFor} ms`,
-      });
-    }
-  });
-
-export type CircuitBreakerConfig = z.output<typeof schema>;
-
 export const circuitBreakerPolicy = definePolicy({
-  key: 'circuitBreaker',
+  ...circuitBreakerConfig,
   order: 200,
-  schema,
   create(config, context): Policy {
     const settings: BreakerSettings = {
       consecutiveFailures: config.consecutiveFailures,

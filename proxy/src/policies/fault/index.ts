@@ -5,13 +5,14 @@
 // The circuit breaker and health checks judge real targets, so injected faults never count against one.
 // The decision itself is rules.ts; this file only adapts it to the pipeline.
 import type { Clock } from '../../clock.ts';
-import { STATUS_CODES } from '../../http/node-http.ts';
+import { statusText } from '../../http/status-text.ts';
 import type { Exchange } from '../../pipeline/exchange.ts';
 import { failure, type Outcome, type ResponseOutcome } from '../../pipeline/outcome.ts';
 import { definePolicy, type Policy } from '../../pipeline/policy.ts';
 import type { AttemptOptions } from '../../pipeline/types.ts';
 import { LeanCounter } from '../../telemetry/lean-metrics.ts';
-import { decide, type FaultRules, faultSchema } from './rules.ts';
+import { faultConfig } from './config.ts';
+import { decide, type FaultRules } from './rules.ts';
 
 export const FAULT_HEADER = 'x-proxy-fault';
 
@@ -22,10 +23,9 @@ const injected = new LeanCounter(
 );
 
 export const faultPolicy = definePolicy({
-  key: 'fault',
+  ...faultConfig,
   // Innermost: after retry (300), right before the balancer and the upstream.
   order: 400,
-  schema: faultSchema,
   create(rules: FaultRules, context): Policy {
     const aborts = injected.child(context.route, 'abort');
     const delays = injected.child(context.route, 'delay');
@@ -95,7 +95,7 @@ function sleep(exchange: Exchange, clock: Clock, ms: number): Promise<boolean> {
 
 /** An answer shaped like the upstream's, so that the retry policy treats it as one. */
 function abortOutcome(exchange: Exchange, status: number, route: string): ResponseOutcome {
-  const body = `${status} ${STATUS_CODES[status] ?? ''}: fault injected by the proxy (route ${route})\n`;
+  const body = `${status} ${statusText(status)}: fault injected by the proxy (route ${route})\n`;
   const headers = {
     'content-type': 'text/plain; charset=utf-8',
     'content-length': String(Buffer.byteLength(body)),

@@ -7,8 +7,6 @@
 // undici's retry interceptor was not used: it retries transparently inside one dispatch, so the proxy
 // could not make a span and a metric per try, pick another target per try, or hold the client response
 // back until the decision; and it resumes bodies with Range requests, which a proxy must not do.
-import { duration } from '@sre-stack/runtime/config';
-import { z } from 'zod';
 import type { Exchange } from '../../pipeline/exchange.ts';
 import { discardOutcome, failure, isUpstreamFailure, type Outcome } from '../../pipeline/outcome.ts';
 import { definePolicy } from '../../pipeline/policy.ts';
@@ -16,7 +14,8 @@ import type { AttemptOptions, Next } from '../../pipeline/types.ts';
 import { type CounterChild, LeanCounter } from '../../telemetry/lean-metrics.ts';
 import { backoffMs } from './backoff.ts';
 import { RetryBudget } from './budget.ts';
-import { CONDITIONS, compileConditions, retryReason } from './conditions.ts';
+import { compileConditions, retryReason } from './conditions.ts';
+import { retryConfig } from './config.ts';
 import { retryAfterMs } from './retry-after.ts';
 
 const retriesTotal = new LeanCounter(
@@ -50,69 +49,9 @@ function reported(
   return { ...outcome, retry: { reasons, detail } };
 }
 
-export const IDEMPOTENT_METHODS = ['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'];
-
-const schema = z.strictObject({
-  retries: z.int().min(0).max(10).default(2).meta({ description: 'Retries after the first try. Default 2.' }),
-  on: z
-    .array(z.union([z.enum(CONDITIONS), z.int().min(100).max(599)]))
-    .default(['gateway-error', 'connect-failure', 'reset', 'per-try-timeout'])
-    .meta({
-      description:
-        'When to retry: 5xx, gateway-error (502/503/504), connect-failure, reset, per-try-timeout, or status codes. Default gateway-error, connect-failure, reset, per-try-timeout.',
-    }),
-  perTryTimeout: duration().optional().meta({
-    description: 'Bound on each try, up to its response head. Default none (the route deadline only).',
-  }),
-  methods: z
-    .array(z.string().regex(/^[A-Z]+$/, 'expected an upper-case method name'))
-    .default(IDEMPOTENT_METHODS)
-    .meta({
-      description:
-        'Methods that may be retried. Default the idempotent ones (GET, HEAD, OPTIONS, TRACE, PUT, DELETE); add POST at your own risk.',
-    }),
-  maxBufferedBody: z
-    .int()
-    .min(0)
-    .max(16 * 1024 * 1024)
-    .default(64 * 1024)
-    .meta({
-      description:
-        'A request body of known length up to this many bytes is buffered so that it can be sent again; larger or chunked bodies stream through and are tried once. Default 65536.',
-    }),
-  backoff: z
-    .strictObject({
-      base: duration()
-        .prefault('25ms')
-        .meta({ description: 'Retry n waits uniform in [0, (2^n - 1) * base). Default 25ms.' }),
-      max: duration().optional().meta({ description: 'Cap on one wait. Default 10 * base.' }),
-    })
-    .prefault({}),
-  maxRetryAfter: duration().prefault('10s').meta({
-    description:
-      'A 429/503 with Retry-After up to this is retried after that wait; a longer one is passed to the client as is. Default 10s.',
-  }),
-  budget: z
-    .strictObject({
-      percent: z
-        .number()
-        .min(0)
-        .max(100)
-        .default(20)
-        .meta({ description: 'Retries in progress at most this % of active requests. Default 20.' }),
-      minConcurrent: z
-        .int()
-        .min(0)
-        .default(3)
-        .meta({ description: 'Always allow this many concurrent retries. Default 3.' }),
-    })
-    .prefault({}),
-});
-
 export const retryPolicy = definePolicy({
-  key: 'retry',
+  ...retryConfig,
   order: 300,
-  schema,
   create(config, context) {
     const conditions = compileConditions(config.on);
     const methods = new Set(config.methods);

@@ -1,17 +1,12 @@
 // The route's overall deadline: it covers every try and every backoff until a response head is
 // committed. When it passes, the pending try is cut and the client gets a 504 (see upstream/attempt.ts).
 // A streaming body is then bounded by the upstream's idle timeout between chunks, not by this deadline.
-import { duration } from '@sre-stack/runtime/config';
 import { definePolicy } from '../../pipeline/policy.ts';
+import { timeoutConfig } from './config.ts';
 
 export const timeoutPolicy = definePolicy({
-  key: 'timeout',
+  ...timeoutConfig,
   order: 150,
-  defaultConfig: '15s',
-  schema: duration().meta({
-    description:
-      'Overall deadline for all tries and backoffs up to the response head (Envoy route timeout); "0s" disables. Default 15s.',
-  }),
   create(ms) {
     if (ms <= 0) return {};
     return {
