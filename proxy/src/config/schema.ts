@@ -3,7 +3,7 @@
 // `policies`, and either an `upstream` group (targets + balancer) or a `static` response.
 import { configPath, duration, movedField } from '@sre-stack/runtime/config';
 import { z } from 'zod';
-import { POLICY_CONFIGS } from '../policies/configs.ts';
+import { POLICIES } from '../policies/index.ts';
 import { STRATEGY_NAMES } from '../upstream/balancer.ts';
 
 const name = z
@@ -156,7 +156,7 @@ export const upstreamSchema = z
   .meta({ description: 'An upstream group: targets and how to balance over them.' });
 
 const policyShape = Object.fromEntries(
-  POLICY_CONFIGS.map((policy) => [
+  POLICIES.map(({ config: policy }) => [
     policy.key,
     policy.defaultConfig !== undefined
       ? policy.schema.prefault(policy.defaultConfig)

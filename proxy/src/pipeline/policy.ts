@@ -1,6 +1,7 @@
 // The contract every policy module fulfils. A policy is a folder under src/policies/ exporting a
-// PolicyDefinition; the registry (policies/index.ts) lists them, the config schema takes each one's
-// `schema` as the section `policies.<key>` of a route, and the pipeline orders them by `order`.
+// PolicyDefinition (index.ts) and its config section (config.ts); the registry (policies/index.ts) has
+// one entry per policy, the config schema takes each section's `schema` as `policies.<key>` of a route,
+// and the pipeline orders the definitions by `order`.
 // Adding a policy touches neither the others nor the server.
 import type { Logger } from '@sre-stack/runtime';
 import type { z } from 'zod';

@@ -34,7 +34,14 @@ export interface CompileDependencies {
   targetSource?: TargetSource;
 }
 
-const ORDERED_POLICIES = [...POLICIES].sort((a, b) => a.order - b.order);
+let orderedPolicies: PolicyDefinition[] | undefined;
+
+/** Every policy's code in pipeline order, loaded when the first route is built (see policies/index.ts). */
+function policiesInOrder(): PolicyDefinition[] {
+  if (orderedPolicies === undefined)
+    orderedPolicies = POLICIES.map((entry) => entry.definition()).sort((a, b) => a.order - b.order);
+  return orderedPolicies;
+}
 
 export class RoutingTable {
   readonly routes: readonly CompiledRoute[];
@@ -206,7 +213,7 @@ function compileRoute(
 
   const routePolicies: Policy[] = [];
   const sections = route.policies as Record<string, unknown>;
-  for (const definition of ORDERED_POLICIES) {
+  for (const definition of policiesInOrder()) {
     const section = sections[definition.key];
     if (section === undefined) continue;
     routePolicies.push(policyFor(definition, section, name, upstream !== undefined, targets, deps, policies));
