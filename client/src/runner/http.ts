@@ -18,14 +18,14 @@ export interface HttpOutcome {
   certificateExpiry?: number;
 }
 
-export type Connector = buildConnector.connector;
+type Connector = buildConnector.connector;
 
 /**
- * A connector for a probe's settings; the probe keeps it, runs wrap it to time their own socket. The
+ * A connector for a probe's settings; its transport keeps it, runs wrap it to time their own socket. The
  * run's own timer bounds connecting too, so undici's connect timer (a second one per run, on undici's
  * own coarse timer list) is off. TCP keep-alive is off: the socket serves one run.
  */
-export function createConnector(tls: TlsSpec): Connector {
+function createConnector(tls: TlsSpec): Connector {
   return buildConnector({
     timeout: 0,
     keepAlive: false,
@@ -99,8 +99,8 @@ export class HttpTransport {
       return await exchangeOn(client, spec, target, recorder, options.timeoutMs, options.captureBody);
     } finally {
       this.#running = undefined;
-      // A failed run may leave the client connecting or holding its request: the next run starts afresh.
-      if (client.destroyed || this.#closed || recorder.failed) this.#dropClient();
+      // A failed run destroyed the client (closeConnection): the next run starts on a new one.
+      if (client.destroyed || this.#closed) this.#dropClient();
     }
   }
 

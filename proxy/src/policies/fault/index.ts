@@ -5,7 +5,7 @@
 // The circuit breaker and health checks judge real targets, so injected faults never count against one.
 // The decision itself is rules.ts; this file only adapts it to the pipeline.
 import type { Clock } from '../../clock.ts';
-import { statusText } from '../../http/status-text.ts';
+import { STATUS_CODES } from '../../http/node-http.ts';
 import type { Exchange } from '../../pipeline/exchange.ts';
 import { failure, type Outcome, type ResponseOutcome } from '../../pipeline/outcome.ts';
 import { definePolicy, type Policy } from '../../pipeline/policy.ts';
@@ -95,7 +95,7 @@ function sleep(exchange: Exchange, clock: Clock, ms: number): Promise<boolean> {
 
 /** An answer shaped like the upstream's, so that the retry policy treats it as one. */
 function abortOutcome(exchange: Exchange, status: number, route: string): ResponseOutcome {
-  const body = `${status} ${statusText(status)}: fault injected by the proxy (route ${route})\n`;
+  const body = `${status} ${STATUS_CODES[status] ?? ''}: fault injected by the proxy (route ${route})\n`;
   const headers = {
     'content-type': 'text/plain; charset=utf-8',
     'content-length': String(Buffer.byteLength(body)),
