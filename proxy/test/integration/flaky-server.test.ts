@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunningProcess, startProcess } from '@sre-stack/runtime/testing';
 import { accessLines, PROXY_BIN, sample } from '../helpers/proxy.ts';
 
@@ -51,7 +52,10 @@ describe('proxy.yaml in front of flaky-server', () => {
     const seen = { rescued: 0, opened: 0, limited: 0 };
     const deadline = Date.now() + 60_000;
     // Bursts of concurrent requests: enough for the 50/s limit, and enough tries for 3 failures in a row.
-    for (let round = 0; round < 60 && Date.now() < deadline; round++) {
+    // Rounds are paced: once the circuit is open every answer is instant, and unpaced rounds would all
+    // be spent inside its 5 s before a retry ever had the chance to rescue a request.
+    for (let round = 0; round < 120 && Date.now() < deadline; round++) {
+      const roundStarted = Date.now();
       await Promise.all(
         Array.from({ length: 40 }, () =>
           fetch(`${proxyUrl}/status`)
@@ -69,6 +73,7 @@ describe('proxy.yaml in front of flaky-server', () => {
         }) ?? 0;
       seen.limited = sample(metrics, 'proxy_rate_limited_total', { route: 'flaky' }) ?? 0;
       if (seen.rescued > 0 && seen.opened > 0 && seen.limited > 0) break;
+      await sleep(Math.max(0, 250 - (Date.now() - roundStarted)));
     }
     t.diagnostic(`metrics: ${JSON.stringify(seen)}`);
     assert.ok(seen.rescued > 0, 'retries rescued requests (proxy_retry_rescued_total)');
