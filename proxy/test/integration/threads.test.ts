@@ -297,12 +297,11 @@ routes:
           0,
         );
         assert.equal(attempts, whenAllOpen === 'refuse' ? 2 : 6);
-        assert.equal(
-          proxy.process.lines.filter((line) => String(line.msg).startsWith("every target's circuit is open"))
-            .length,
-          1,
-          'the route-level change is logged once',
-        );
+        // A worker's log lines reach the main thread's stdout asynchronously: wait for the line.
+        const allOpen = (line: { msg?: unknown }) =>
+          String(line.msg).startsWith("every target's circuit is open");
+        await proxy.process.waitForLine(allOpen, 10_000);
+        assert.equal(proxy.process.lines.filter(allOpen).length, 1, 'the route-level change is logged once');
       } finally {
         await proxy.stop();
       }
