@@ -4,6 +4,7 @@ import {
   ConfigError,
   createLifecycle,
   registry,
+  sendMetrics,
   startAdminServer,
   untracedPorts,
   watchConfig,
@@ -71,11 +72,7 @@ export async function serveSingle(
     routes: {
       '/config': configRoute(() => faults.overlay.effective(watched.current), options.config),
       ...faults.routes,
-      [config.admin.metricsPath]: async (_request, response) => {
-        const body = await registry.metrics();
-        response.writeHead(200, { 'content-type': registry.contentType });
-        response.end(body);
-      },
+      [config.admin.metricsPath]: (_request, response) => sendMetrics(registry, response),
     },
     isReady: () => !server.isDraining,
   });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { drainHttpServer } from './lifecycle.ts';
 import { registry } from './metrics.ts';
+import { sendMetrics } from './metrics-text.ts';
 import { untracedPorts } from './telemetry/state.ts';
 
 export type AdminHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
@@ -60,11 +61,7 @@ function prefixRoute(
  */
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const routes: Record<string, AdminHandler | AdminRoute> = {
-    '/metrics': async (_request, response) => {
-      const body = await registry.metrics();
-      response.writeHead(200, { 'content-type': registry.contentType });
-      response.end(body);
-    },
+    '/metrics': (_request, response) => sendMetrics(registry, response),
     '/healthz': (_request, response) => sendJson(response, 200, { status: 'ok' }),
     '/readyz': (_request, response) => {
       const ready = options.isReady?.() ?? true;

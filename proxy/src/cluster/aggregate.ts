@@ -3,6 +3,7 @@
 // min, first, average or omit, e.g. the circuit state reports the worst worker), keeps the newest
 // exemplar of each bucket, and renders one OpenMetrics page. Prometheus scrapes one target and sees one
 // proxy; prom-client's AggregatorRegistry was not used because it drops exemplars.
+import { renderMetrics } from '@sre-stack/runtime';
 import { Registry } from 'prom-client';
 import type { MetricSnapshot, MetricValue } from '../telemetry/lean-metrics.ts';
 
@@ -77,5 +78,5 @@ export async function renderOpenMetrics(
     const entry = { ...metric, get: async () => ({ ...metric, name: entry.name }) };
     registry.registerMetric(entry as never);
   }
-  return { body: await registry.metrics(), contentType: registry.contentType };
+  return { body: await renderMetrics(registry), contentType: registry.contentType };
 }
