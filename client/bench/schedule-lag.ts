@@ -7,6 +7,7 @@
 //   npm run bench -w client -- --duration 300  # the 5-minute run recorded in BENCHMARKS.md
 //   npm run bench -w client -- --probes 1000   # the 1,000-a-second run
 //   options: --probes N  --every 1s  --duration SECONDS  --warmup SECONDS  --no-peer
+//            --scrape-every 5s  (as Prometheus scrapes the prober in the stack; 0: never)
 //            --node-options=--max-semi-space-size=8   (with "=": a value starting with "-" needs it)
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '10' },
     'node-options': { type: 'string', default: '' },
     'no-peer': { type: 'boolean', default: false },
+    'scrape-every': { type: 'string', default: '5s' },
   },
 });
 const probeCount = Number(values.probes);
@@ -120,6 +122,15 @@ function sample(): void {
 }
 sample();
 const sampler = setInterval(sample, SAMPLE_EVERY_MS);
+// Prometheus scrapes the prober while it probes: a scrape that stalls the event loop is schedule lag.
+const scrapeEveryMs = parseDuration(values['scrape-every']) ?? 0;
+const scrapes: { ms: number; bytes: number }[] = [];
+async function scrape(): Promise<void> {
+  const started = performance.now();
+  const body = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).arrayBuffer();
+  scrapes.push({ ms: performance.now() - started, bytes: body.byteLength });
+}
+const scraper = scrapeEveryMs > 0 ? setInterval(() => void scrape(), scrapeEveryMs) : undefined;
 const progress = setInterval(() => {
   const done = Math.round((Date.now() - startedAt) / 1000);
   process.stderr.write(`  ${done}/${durationS + warmupS} s\n`);
@@ -127,7 +138,10 @@ const progress = setInterval(() => {
 await new Promise((resolve) => setTimeout(resolve, (durationS + warmupS) * 1000));
 clearInterval(sampler);
 clearInterval(progress);
+clearInterval(scraper);
 sample();
+// Runs planned after this instant overlap the final scrape and the shutdown: they are not measured.
+const measuredEnd = Date.now();
 
 const loadAfter = loadavg();
 const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -147,7 +161,10 @@ await rm(dir, { recursive: true, force: true });
 
 const warmupEnd = startedAt + warmupS * 1000;
 const runs = logLines.filter((line) => line.msg === 'probe succeeded' || line.msg === 'probe failed');
-const measured = runs.filter((line) => Date.parse(String(line.scheduled_at)) >= warmupEnd);
+const measured = runs.filter((line) => {
+  const plannedAt = Date.parse(String(line.scheduled_at));
+  return plannedAt >= warmupEnd && plannedAt < measuredEnd;
+});
 const lags = measured.map((line) => Number(line.lag_ms)).sort((a, b) => a - b);
 const quantile = (q: number) => lags[Math.max(0, Math.ceil(q * lags.length) - 1)] ?? Number.NaN;
 const failures = measured.filter((line) => line.msg === 'probe failed').length;
@@ -219,6 +236,13 @@ console.log(
 console.log(
   `| probe duration p50 / p99 (ms) | ${f(durations[Math.floor(durations.length / 2)] ?? Number.NaN)} / ${f(durations[Math.ceil(0.99 * durations.length) - 1] ?? Number.NaN)} |`,
 );
+if (scrapes.length > 0) {
+  const scrapeMs = scrapes.map((entry) => entry.ms).sort((a, b) => a - b);
+  const mib = (scrapes.at(-1)?.bytes ?? 0) / 1024 / 1024;
+  console.log(
+    `| /metrics scrapes every ${values['scrape-every']}: count / size / p50 / max time | ${scrapes.length} / ${f(mib, 1)} MiB / ${f(scrapeMs[Math.floor(scrapeMs.length / 2)] ?? Number.NaN, 0)} / ${f(scrapeMs.at(-1) ?? Number.NaN, 0)} ms |`,
+  );
+}
 console.log(`| prober CPU (% of one core) | ${f(cpuPercent, 1)} |`);
 const cpuMsPerRun = (cpuPercent * 10 * durationS) / Math.max(1, measured.length);
 const systemShare = (last.systemTicks - first.systemTicks) / Math.max(1, last.cpuTicks - first.cpuTicks);
