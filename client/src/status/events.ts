@@ -1,12 +1,13 @@
 // Server-Sent Events at /events: every change to the history (a run, a reload) is pushed to open pages,
 // coalesced so that many probes cost at most a few events a second, whatever the number of pages: the
-// snapshot is built once per event, and the gap between events grows with its cost (at most ~10% of a core).
+// snapshot is built once per event (and once for all the pages that connect while it is built), and the
+// gap between events grows with its cost (at most ~10% of a core).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from '@sre-stack/runtime';
 
 export interface EventHubOptions {
-  /** The JSON each event carries, built once per event for all listeners. */
-  snapshot: () => unknown;
+  /** The JSON text each event carries, built once per event for all listeners. */
+  snapshot: () => Promise<string>;
   /** Subscribes to changes; returns the unsubscribe. */
   subscribe: (listener: () => void) => () => void;
   coalesceMs?: number;
@@ -23,6 +24,8 @@ export class EventHub {
   #heartbeat: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
   #lastBuildMs = 0;
+  #building: Promise<string> | undefined;
+  #closed = false;
 
   constructor(options: EventHubOptions) {
     this.#options = {
@@ -55,40 +58,75 @@ export class EventHub {
       response.end();
       return;
     }
-    response.write(`retry: 3000\n\n${this.#build()}`);
-    this.#clients.add(response);
-    this.#unsubscribe ??= this.#options.subscribe(() => this.#schedule());
-    this.#heartbeat ??= setInterval(
-      () => this.#broadcast(': keep-alive\n\n'),
-      this.#options.heartbeatMs,
-    ).unref();
+    response.write('retry: 3000\n\n');
+    let gone = false;
     const forget = () => {
+      gone = true;
       this.#clients.delete(response);
       if (this.#clients.size === 0) this.#idle();
     };
     response.on('close', forget);
     request.on('close', forget);
+    // Joins the broadcast list once its first snapshot is written, so that no older one follows a newer.
+    void this.#build().then(
+      (text) => {
+        if (gone || response.destroyed) return;
+        if (this.#closed) return void response.end();
+        response.write(text);
+        this.#clients.add(response);
+        this.#unsubscribe ??= this.#options.subscribe(() => this.#schedule());
+        this.#heartbeat ??= setInterval(
+          () => this.#broadcast(': keep-alive\n\n'),
+          this.#options.heartbeatMs,
+        ).unref();
+      },
+      (error: unknown) => response.destroy(error as Error),
+    );
   };
 
   close(): void {
+    this.#closed = true;
     for (const client of this.#clients) client.end();
     this.#clients.clear();
     this.#idle();
   }
 
-  #build(): string {
+  /** The event text; a build in progress is shared. Its time includes the turns between its slices. */
+  #build(): Promise<string> {
+    if (this.#building) return this.#building;
     const started = performance.now();
-    const text = `event: status\ndata: ${JSON.stringify(this.#options.snapshot())}\n\n`;
-    this.#lastBuildMs = performance.now() - started;
-    return text;
+    this.#building = this.#options.snapshot().then(
+      (json) => {
+        this.#building = undefined;
+        this.#lastBuildMs = performance.now() - started;
+        return `event: status\ndata: ${json}\n\n`;
+      },
+      (error: unknown) => {
+        this.#building = undefined;
+        throw error;
+      },
+    );
+    return this.#building;
   }
 
   #schedule(): void {
     if (this.#pending || this.#clients.size === 0) return;
     this.#pending = setTimeout(
       () => {
-        this.#pending = undefined;
-        if (this.#clients.size > 0) this.#broadcast(this.#build());
+        if (this.#clients.size === 0) {
+          this.#pending = undefined;
+          return;
+        }
+        // Stays pending while the snapshot builds: changes meanwhile are in it, or in the next event.
+        this.#build().then(
+          (text) => {
+            this.#pending = undefined;
+            this.#broadcast(text);
+          },
+          () => {
+            this.#pending = undefined;
+          },
+        );
       },
       Math.max(this.#options.coalesceMs, 10 * this.#lastBuildMs),
     );

@@ -1,7 +1,8 @@
 // The data behind the status page: GET /probes plus each probe's history and the timeline. The same JSON
 // goes to /probes (what the page polls) and to /events (what it listens to). URLs never carry credentials.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ProbeContext } from '../monitor.ts';
-import { probesSnapshot } from '../reporters/probes-route.ts';
+import { probeEntry } from '../reporters/probes-route.ts';
 import { percentile } from '../reporters/window.ts';
 import { displayUrl } from '../url/display.ts';
 import { type HistoryStore, LIMITS, type ProbeHistory, type RunRecord } from './history.ts';
@@ -57,31 +58,70 @@ export function historyView(history: ProbeHistory | undefined, now: number): Pro
   };
 }
 
-export function statusSnapshot(source: StatusSource) {
-  const now = source.now();
-  const base = probesSnapshot(source.contexts(), source.location, now);
-  const redact = <T extends { url?: string | undefined; last_result: Record<string, unknown> | null }>(
-    entry: T,
-  ) => ({
+function redact<T extends { url?: string | undefined; last_result: Record<string, unknown> | null }>(
+  entry: T,
+) {
+  return {
     ...entry,
     url: entry.url === undefined ? undefined : displayUrl(entry.url),
     last_result: entry.last_result && {
       ...entry.last_result,
       url: typeof entry.last_result.url === 'string' ? displayUrl(entry.last_result.url) : undefined,
     },
-  });
+  };
+}
+
+/** A probe's entry with its history; an action's entry as it is. Both without credentials. */
+function statusEntry(source: StatusSource, context: ProbeContext, now: number) {
+  const entry = redact(probeEntry(context, source.location, now));
+  return entry.kind === 'probe'
+    ? { ...entry, history: historyView(source.history.probes.get(entry.name), now) }
+    : entry;
+}
+
+/** What follows the probes and actions: the timeline and the page's settings. */
+function statusTail(source: StatusSource) {
   return {
-    ...base,
-    probes: base.probes.map((entry) => ({
-      ...redact(entry),
-      history: historyView(source.history.probes.get(entry.name), now),
-    })),
-    actions: base.actions.map(redact),
     incidents: source.history.incidents.slice(-TIMELINE_ENTRIES).reverse(),
     chaos: source.history.chaos.slice(-TIMELINE_ENTRIES).reverse(),
     history_limits: LIMITS,
     grafana_url: safeBaseUrl(source.grafanaUrl),
   };
+}
+
+export function statusSnapshot(source: StatusSource) {
+  const now = source.now();
+  const entries = [...source.contexts()].map((context) => statusEntry(source, context, now));
+  return {
+    location: source.location,
+    generated_at: new Date(now).toISOString(),
+    probes: entries.filter((entry) => entry.kind === 'probe'),
+    actions: entries.filter((entry) => entry.kind === 'action'),
+    ...statusTail(source),
+  };
+}
+
+/** Entries serialized between two turns of the event loop: a few milliseconds of work. */
+const ENTRIES_PER_SLICE = 20;
+
+/**
+ * JSON.stringify(statusSnapshot(source)), the same text, built a few probes at a time with a turn of
+ * the event loop between them: with a thousand probes the snapshot is megabytes, and building it in one
+ * stretch held every probe's timer for over 100 ms each time an open page was sent one.
+ */
+export async function statusSnapshotText(source: StatusSource): Promise<string> {
+  const now = source.now();
+  const probes: string[] = [];
+  const actions: string[] = [];
+  let sliced = 0;
+  for (const context of [...source.contexts()]) {
+    const entry = statusEntry(source, context, now);
+    (entry.kind === 'probe' ? probes : actions).push(JSON.stringify(entry));
+    if (++sliced % ENTRIES_PER_SLICE === 0) await nextTurn();
+  }
+  const head = JSON.stringify({ location: source.location, generated_at: new Date(now).toISOString() });
+  const tail = JSON.stringify(statusTail(source));
+  return `${head.slice(0, -1)},"probes":[${probes.join(',')}],"actions":[${actions.join(',')}],${tail.slice(1)}`;
 }
 
 export type StatusSnapshot = ReturnType<typeof statusSnapshot>;

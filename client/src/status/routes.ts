@@ -6,7 +6,7 @@ import { type AdminHandler, sendJson } from '@sre-stack/runtime';
 import type { ProbeContext } from '../monitor.ts';
 import { type Badge, latencyBadge, notFoundBadge, sendBadge, statusBadge, uptimeBadge } from './badges.ts';
 import { EventHub } from './events.ts';
-import { historyView, type StatusSource, statusSnapshot } from './model.ts';
+import { historyView, type StatusSource, statusSnapshot, statusSnapshotText } from './model.ts';
 
 const PAGE_DIR = new URL('./page/', import.meta.url);
 const UPTIME_WINDOWS: Record<string, number> = { '1h': 60 * 60_000, '24h': 24 * 60 * 60_000 };
@@ -36,7 +36,7 @@ export interface StatusRoutes {
 
 export function statusRoutes(source: StatusSource): StatusRoutes {
   const events = new EventHub({
-    snapshot: () => statusSnapshot(source),
+    snapshot: () => statusSnapshotText(source),
     subscribe: (listener) => source.history.onChange(listener),
   });
   return {
