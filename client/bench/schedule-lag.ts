@@ -8,6 +8,7 @@
 //   npm run bench -w client -- --probes 1000   # the 1,000-a-second run
 //   options: --probes N  --every 1s  --duration SECONDS  --warmup SECONDS  --no-peer
 //            --scrape-every 5s  (as Prometheus scrapes the prober in the stack; 0: never)
+//            --watch-page       (keeps the status page's live stream, /events, open all along)
 //            --node-options=--max-semi-space-size=8   (with "=": a value starting with "-" needs it)
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     'node-options': { type: 'string', default: '' },
     'no-peer': { type: 'boolean', default: false },
     'scrape-every': { type: 'string', default: '5s' },
+    'watch-page': { type: 'boolean', default: false },
   },
 });
 const probeCount = Number(values.probes);
@@ -131,6 +133,16 @@ async function scrape(): Promise<void> {
   scrapes.push({ ms: performance.now() - started, bytes: body.byteLength });
 }
 const scraper = scrapeEveryMs > 0 ? setInterval(() => void scrape(), scrapeEveryMs) : undefined;
+// A status page left open: its stream gets a snapshot of every probe a few times a second.
+const pageStream = new AbortController();
+let pageBytes = 0;
+if (values['watch-page']) {
+  const response = await fetch(`http://127.0.0.1:${metricsPort}/events`, { signal: pageStream.signal });
+  void (async () => {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>)
+      pageBytes += chunk.length;
+  })().catch(() => {});
+}
 const progress = setInterval(() => {
   const done = Math.round((Date.now() - startedAt) / 1000);
   process.stderr.write(`  ${done}/${durationS + warmupS} s\n`);
@@ -139,6 +151,7 @@ await new Promise((resolve) => setTimeout(resolve, (durationS + warmupS) * 1000)
 clearInterval(sampler);
 clearInterval(progress);
 clearInterval(scraper);
+pageStream.abort();
 sample();
 // Runs planned after this instant overlap the final scrape and the shutdown: they are not measured.
 const measuredEnd = Date.now();
@@ -243,6 +256,8 @@ if (scrapes.length > 0) {
     `| /metrics scrapes every ${values['scrape-every']}: count / size / p50 / max time | ${scrapes.length} / ${f(mib, 1)} MiB / ${f(scrapeMs[Math.floor(scrapeMs.length / 2)] ?? Number.NaN, 0)} / ${f(scrapeMs.at(-1) ?? Number.NaN, 0)} ms |`,
   );
 }
+if (values['watch-page'])
+  console.log(`| status page stream (/events) received | ${f(pageBytes / 1024 / 1024, 1)} MiB |`);
 console.log(`| prober CPU (% of one core) | ${f(cpuPercent, 1)} |`);
 const cpuMsPerRun = (cpuPercent * 10 * durationS) / Math.max(1, measured.length);
 const systemShare = (last.systemTicks - first.systemTicks) / Math.max(1, last.cpuTicks - first.cpuTicks);
