@@ -124,3 +124,30 @@ describe('metrics text', () => {
     }
   });
 });
+
+test('a collector that fails before the first slice leaves the answer to the caller (no head sent)', async () => {
+  const registry = new Registry();
+  new Gauge({
+    name: 'broken',
+    help: 'Its collect throws.',
+    registers: [registry],
+    collect() {
+      throw new Error('collector failed');
+    },
+  });
+  const server = createServer(async (_request, response) => {
+    try {
+      await sendMetrics(registry, response);
+    } catch {
+      assert.equal(response.headersSent, false);
+      response.writeHead(500).end('failed');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`);
+    assert.equal(response.status, 500);
+  } finally {
+    server.close();
+  }
+});
