@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { metricsText, renderMetrics, sendMetrics } from '../src/metrics-text.ts';
+import { countLoopTurns } from '../testing/loop-turns.ts';
 
 /** Every kind of metric and label value the services produce, and the awkward ones. */
 function filledRegistry(contentType: 'openmetrics' | 'text', series = 3) {
@@ -91,21 +92,14 @@ describe('metrics text', () => {
 
   test('a large registry comes in slices, with turns of the event loop between them', async () => {
     const registry = filledRegistry('openmetrics', 2000);
-    let turns = 0;
-    let counting = true;
-    const countTurns = () => {
-      if (!counting) return;
-      turns++;
-      setImmediate(countTurns);
-    };
-    setImmediate(countTurns);
+    const loop = countLoopTurns();
     let chunks = 0;
     let text = '';
     for await (const chunk of metricsText(registry)) {
       chunks++;
       text += chunk;
     }
-    counting = false;
+    const turns = loop.stop();
     assert.equal(text, await registry.metrics());
     assert.ok(chunks >= 5, `${chunks} chunks for about 20,000 lines`);
     assert.ok(turns >= chunks - 1, `the event loop turned ${turns} times during ${chunks} chunks`);

@@ -1,5 +1,6 @@
 export { FakeClock } from './fake-clock.ts';
 export { type KeepAliveLoad, type KeepAliveReport, startKeepAliveLoad } from './keep-alive.ts';
+export { countLoopTurns } from './loop-turns.ts';
 export {
   type OtlpReceiver,
   type ReceivedLog,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLogger, parseConfigText } from '@sre-stack/runtime';
+import { countLoopTurns } from '@sre-stack/runtime/testing';
 import { stringify } from 'yaml';
 import { toDefinitions } from '../../src/config/definitions.ts';
 import { probesFileSchema } from '../../src/config/schema.ts';
@@ -62,16 +63,9 @@ describe('status snapshot text', () => {
 
   it('is built a few probes at a time, with turns of the event loop between them', async () => {
     const status = source(300);
-    let turns = 0;
-    let counting = true;
-    const countTurns = () => {
-      if (!counting) return;
-      turns++;
-      setImmediate(countTurns);
-    };
-    setImmediate(countTurns);
+    const loop = countLoopTurns();
     const text = await statusSnapshotText(status);
-    counting = false;
+    const turns = loop.stop();
     assert.equal(text, JSON.stringify(statusSnapshot(status)));
     assert.ok(turns >= 5, `the event loop turned ${turns} times while 301 entries were built`);
   });
