@@ -9,6 +9,7 @@ import {
   parseDurationOption,
   parsePort,
 } from '@sre-stack/runtime/cli';
+import { PROBER_HEAP } from './heap.ts';
 
 const EXIT_CONFIG = 2;
 
@@ -82,7 +83,7 @@ export async function main(argv?: string[]): Promise<void> {
     process.stderr.write(`prober: ${error.message}\nTry 'prober --help'.\n`);
     process.exit(EXIT_CONFIG);
   }
-  await loadTelemetry();
+  await loadTelemetry(PROBER_HEAP);
   const { createLogger } = await import('@sre-stack/runtime');
   const logger = createLogger({ service: 'prober' });
   const metricsHost = options['metrics-host'] || undefined;

@@ -6,7 +6,12 @@
 // well, at the cost of more frequent, small collections. --max-semi-space-size and --max-old-space-size
 // would do this, but only on the command line (NODE_OPTIONS), which a bin cannot set for itself; the
 // growth factors, though, are read at each collection, so they can be set from here.
-import { PerformanceObserver } from 'node:perf_hooks';
+import {
+  constants,
+  type PerformanceEntry,
+  PerformanceObserver,
+  type PerformanceObserverEntryList,
+} from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { isMainThread } from 'node:worker_threads';
 
@@ -23,6 +28,49 @@ export interface HeapSettings {
   youngGenerationCapMiB?: number;
   /** How far above its live size the old generation may grow before a full collection. */
   oldGenerationGrowthPercent?: number;
+  /** A wider margin while full collections come close together (see BusyMargin). Default: none. */
+  busyOldGeneration?: BusyMarginSettings;
+}
+
+export interface BusyMarginSettings {
+  /** The margin, in percent of the live size, while busy. */
+  growthPercent: number;
+  /** Busy after this many gaps in a row between full collections shorter than `withinMs`. */
+  gaps: number;
+  withinMs: number;
+  /** Back to the normal margin after one gap this long. */
+  calmMs: number;
+}
+
+/**
+ * Decides the old generation's margin from the times of full collections. A small margin keeps RSS
+ * close to the live size, at the price of a full collection each time the margin fills up; a service
+ * that promotes megabytes a second (the prober at a thousand runs a second) would then pause for one
+ * every second. While the gaps stay short the margin widens; after one long gap it narrows again (with
+ * the wide margin, a quiet service's gaps are long). Startup's few close collections do not count: it
+ * takes `gaps` short gaps in a row.
+ */
+export class BusyMargin {
+  readonly #settings: BusyMarginSettings;
+  #last: number | undefined;
+  #shortGaps = 0;
+  busy = false;
+
+  constructor(settings: BusyMarginSettings) {
+    this.#settings = settings;
+  }
+
+  /** Called at each full collection; returns true when busy changed. */
+  fullCollectionAt(atMs: number): boolean {
+    const gap = this.#last === undefined ? undefined : atMs - this.#last;
+    this.#last = atMs;
+    if (gap === undefined) return false;
+    this.#shortGaps = gap < this.#settings.withinMs ? this.#shortGaps + 1 : 0;
+    const busy = this.busy ? gap < this.#settings.calmMs : this.#shortGaps >= this.#settings.gaps;
+    if (busy === this.busy) return false;
+    this.busy = busy;
+    return true;
+  }
 }
 
 let capped = false;
@@ -45,14 +93,27 @@ export function keepHeapCompact(settings: HeapSettings = {}): void {
   const capMiB = settings.youngGenerationCapMiB ?? YOUNG_GENERATION_CAP_MIB;
   const growth = settings.oldGenerationGrowthPercent ?? OLD_GENERATION_GROWTH_PERCENT;
   const flags = `${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`;
-  if (!/--max-old-space-size|--heap-growing-percent/.test(flags))
-    setFlagsFromString(`--heap-growing-percent=${growth}`);
-  if (/--(max|min)-semi-space-size|--semi-space-growth-factor/.test(flags)) return;
+  const ownMargin = !/--max-old-space-size|--heap-growing-percent/.test(flags);
+  if (ownMargin) setFlagsFromString(`--heap-growing-percent=${growth}`);
+  const busyMargin = ownMargin && settings.busyOldGeneration && new BusyMargin(settings.busyOldGeneration);
+  const ownYoung = !/--(max|min)-semi-space-size|--semi-space-growth-factor/.test(flags);
+  if (!ownYoung && !busyMargin) return;
   // Off until the first collection is observed: loading modules is one long burst of scavenges, during
   // which no observer callback runs, and the young generation would double at each of them.
-  setFlagsFromString('--semi-space-growth-factor=1');
+  if (ownYoung) setFlagsFromString('--semi-space-growth-factor=1');
   let growing = false;
-  const adjust = () => {
+  const adjust = (list: PerformanceObserverEntryList) => {
+    if (busyMargin) {
+      for (const entry of list.getEntries()) {
+        const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
+        const major = detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR;
+        if (major && busyMargin.fullCollectionAt(entry.startTime)) {
+          const percent = busyMargin.busy ? settings.busyOldGeneration?.growthPercent : growth;
+          setFlagsFromString(`--heap-growing-percent=${percent}`);
+        }
+      }
+    }
+    if (!ownYoung) return;
     const grow = youngGenerationMiB() * 2 <= capMiB;
     if (grow === growing) return;
     growing = grow;
