@@ -10,6 +10,8 @@
 //            --scrape-every 5s  (as Prometheus scrapes the prober in the stack; 0: never)
 //            --watch-page       (keeps the status page's live stream, /events, open all along)
 //            --node-options=--max-semi-space-size=8   (with "=": a value starting with "-" needs it)
+//            --node-args=--heap-growing-percent=100   (on the prober's command line: V8 flags that
+//                                                      NODE_OPTIONS refuses; space-separated)
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '10' },
     'node-options': { type: 'string', default: '' },
+    'node-args': { type: 'string', default: '' },
     'no-peer': { type: 'boolean', default: false },
     'scrape-every': { type: 'string', default: '5s' },
     'watch-page': { type: 'boolean', default: false },
@@ -89,7 +92,8 @@ await writeFile(config, `${lines.join('\n')}\n`);
 // benchmark reads slowly would block the prober and show up as lag that is the benchmark's own.
 const logFile = join(dir, 'prober.log');
 const logFd = openSync(logFile, 'w');
-const prober = spawn(process.execPath, [proberBin, '--config', config, '--metrics-port', '0'], {
+const nodeArgs = values['node-args'].split(' ').filter(Boolean);
+const prober = spawn(process.execPath, [...nodeArgs, proberBin, '--config', config, '--metrics-port', '0'], {
   stdio: ['ignore', logFd, 'inherit'],
   env: { ...process.env, LOG_FORMAT: 'json', NODE_OPTIONS: values['node-options'] },
 });
