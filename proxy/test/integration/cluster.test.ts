@@ -55,7 +55,13 @@ routes:
         assert.deepEqual([...new Set(bodies)], ['second']);
       }, 15_000);
 
-      assert.equal(await proxy.stop(), 0);
+      const exitCode = await proxy.stop();
+      const lastLines = proxy.process.lines.slice(-8).map((line) => JSON.stringify(line));
+      assert.equal(
+        exitCode,
+        0,
+        `exit code ${exitCode}; last lines:\n${lastLines.join('\n')}\n${proxy.process.stderr.join('\n')}`,
+      );
     } finally {
       await proxy.stop();
       await upstream.stop();
