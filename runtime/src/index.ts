@@ -45,7 +45,7 @@ export {
   observeSeconds,
   registry,
 } from './metrics.ts';
-export { metricsText, renderMetrics, sendMetrics } from './metrics-text.ts';
+export { renderMetrics, sendMetrics } from './metrics-text.ts';
 export { rootContext } from './telemetry/lean-context.ts';
 export {
   endServerSpan,

@@ -28,8 +28,6 @@ export function probeEntry(context: ProbeContext, location: string, now: number)
   };
 }
 
-export type ProbeEntry = ReturnType<typeof probeEntry>;
-
 export function probesSnapshot(contexts: Iterable<ProbeContext>, location: string, now = Date.now()) {
   const entries = [...contexts].map((context) => probeEntry(context, location, now));
   return {

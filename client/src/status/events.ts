@@ -10,6 +10,8 @@ export interface EventHubOptions {
   snapshot: () => Promise<string>;
   /** Subscribes to changes; returns the unsubscribe. */
   subscribe: (listener: () => void) => () => void;
+  /** A snapshot that could not be built: a bug, reported here; the pages reconnect and try again. */
+  onError: (error: unknown) => void;
   coalesceMs?: number;
   heartbeatMs?: number;
   maxClients?: number;
@@ -19,7 +21,9 @@ export interface EventHubOptions {
 
 export class EventHub {
   readonly #clients = new Set<ServerResponse>();
-  readonly #options: Required<Omit<EventHubOptions, 'snapshot' | 'subscribe'>> & EventHubOptions;
+  /** Streams waiting for their first snapshot: they count against maxClients too. */
+  readonly #joining = new Set<ServerResponse>();
+  readonly #options: Required<Omit<EventHubOptions, 'snapshot' | 'subscribe' | 'onError'>> & EventHubOptions;
   #pending: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
@@ -42,7 +46,7 @@ export class EventHub {
   }
 
   readonly handle = (request: IncomingMessage, response: ServerResponse): void => {
-    if (this.#clients.size >= this.#options.maxClients) {
+    if (this.#clients.size + this.#joining.size >= this.#options.maxClients) {
       sendJson(response, 503, {
         error: `too many open /events streams (at most ${this.#options.maxClients})`,
       });
@@ -59,9 +63,9 @@ export class EventHub {
       return;
     }
     response.write('retry: 3000\n\n');
-    let gone = false;
+    this.#joining.add(response);
     const forget = () => {
-      gone = true;
+      this.#joining.delete(response);
       this.#clients.delete(response);
       if (this.#clients.size === 0) this.#idle();
     };
@@ -70,7 +74,8 @@ export class EventHub {
     // Joins the broadcast list once its first snapshot is written, so that no older one follows a newer.
     void this.#build().then(
       (text) => {
-        if (gone || response.destroyed) return;
+        // Not joining any more: it hung up while the snapshot was built.
+        if (!this.#joining.delete(response) || response.destroyed) return;
         if (this.#closed) return void response.end();
         response.write(text);
         this.#clients.add(response);
@@ -80,7 +85,10 @@ export class EventHub {
           this.#options.heartbeatMs,
         ).unref();
       },
-      (error: unknown) => response.destroy(error as Error),
+      () => {
+        this.#joining.delete(response);
+        response.destroy();
+      },
     );
   };
 
@@ -103,6 +111,7 @@ export class EventHub {
       },
       (error: unknown) => {
         this.#building = undefined;
+        this.#options.onError(error);
         throw error;
       },
     );
@@ -125,6 +134,9 @@ export class EventHub {
           },
           () => {
             this.#pending = undefined;
+            for (const client of this.#clients) client.destroy();
+            this.#clients.clear();
+            this.#idle();
           },
         );
       },

@@ -2,7 +2,7 @@
 // with history, /events, and the badges. All read-only (the listener answers 405 to anything but GET/HEAD).
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AdminHandler, sendJson } from '@sre-stack/runtime';
+import { type AdminHandler, type Logger, sendJson } from '@sre-stack/runtime';
 import type { ProbeContext } from '../monitor.ts';
 import { type Badge, latencyBadge, notFoundBadge, sendBadge, statusBadge, uptimeBadge } from './badges.ts';
 import { EventHub } from './events.ts';
@@ -34,10 +34,12 @@ export interface StatusRoutes {
   close(): void;
 }
 
-export function statusRoutes(source: StatusSource): StatusRoutes {
+export function statusRoutes(source: StatusSource, logger: Logger): StatusRoutes {
   const events = new EventHub({
     snapshot: () => statusSnapshotText(source),
     subscribe: (listener) => source.history.onChange(listener),
+    onError: (error) =>
+      logger.error({ err: error }, 'status page snapshot failed; open pages will reconnect'),
   });
   return {
     routes: {

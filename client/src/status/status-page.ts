@@ -59,13 +59,16 @@ export class StatusPage {
   }
 
   routes(contexts: () => Iterable<ProbeContext>): StatusRoutes['routes'] {
-    this.#routes ??= statusRoutes({
-      contexts,
-      history: this.history,
-      location: this.#options.location,
-      now: this.#clock.now,
-      grafanaUrl: this.#options.grafanaUrl,
-    });
+    this.#routes ??= statusRoutes(
+      {
+        contexts,
+        history: this.history,
+        location: this.#options.location,
+        now: this.#clock.now,
+        grafanaUrl: this.#options.grafanaUrl,
+      },
+      this.#options.logger,
+    );
     return this.#routes.routes;
   }
 

@@ -11,6 +11,10 @@ function readEvents(url: string, count: number): Promise<string[]> {
     const timer = setTimeout(() => reject(new Error(`only ${events.length} events in 5 s`)), 5000);
     get(url, (response: IncomingMessage) => {
       let buffered = '';
+      response.on('close', () => {
+        clearTimeout(timer);
+        reject(new Error(`the stream closed after ${events.length} events`));
+      });
       response.setEncoding('utf8').on('data', (chunk: string) => {
         buffered += chunk;
         const blocks = buffered.split('\n\n');
@@ -51,6 +55,7 @@ describe('status events', () => {
         listeners.add(listener);
         return () => listeners.delete(listener);
       },
+      onError: (error) => assert.fail(String(error)),
       coalesceMs: 10,
     });
     const server = createServer((request, response) => {
@@ -75,6 +80,65 @@ describe('status events', () => {
         );
       }
       assert.equal(builds, 2);
+    } finally {
+      hub.close();
+      server.close();
+    }
+  });
+});
+
+describe('status events, hostile or broken', () => {
+  it('counts streams still waiting for their first snapshot against the limit', async () => {
+    let release: () => void = () => {};
+    const built = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const hub = new EventHub({
+      snapshot: async () => {
+        await built;
+        return '{}';
+      },
+      subscribe: () => () => {},
+      onError: (error) => assert.fail(String(error)),
+      maxClients: 2,
+    });
+    let asked = 0;
+    const server = createServer((request, response) => {
+      asked++;
+      hub.handle(request, response);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`;
+    try {
+      const waiting = [readEvents(url, 1), readEvents(url, 1)];
+      // Once both are in, and waiting for the snapshot, a third is refused.
+      for (let wait = 0; wait < 250 && asked < 2; wait++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal((await fetch(url)).status, 503);
+      release();
+      assert.equal((await Promise.all(waiting)).length, 2);
+    } finally {
+      hub.close();
+      server.close();
+    }
+  });
+
+  it('reports a snapshot that fails, and closes the stream instead of hanging', async () => {
+    const errors: unknown[] = [];
+    const hub = new EventHub({
+      snapshot: async () => {
+        throw new Error('broken snapshot');
+      },
+      subscribe: () => () => {},
+      onError: (error) => errors.push(error),
+    });
+    const server = createServer(hub.handle);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`;
+      await assert.rejects(readEvents(url, 1), /the stream closed after 0 events/);
+      assert.equal((errors[0] as Error).message, 'broken snapshot');
+      assert.equal(hub.clients, 0);
     } finally {
       hub.close();
       server.close();
