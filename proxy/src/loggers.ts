@@ -22,6 +22,6 @@ export function createLoggers(service = 'proxy'): Loggers {
     service,
     destination: sink as unknown as NodeJS.WritableStream,
   });
-  const accessLog = createAccessLog({ logger: pinoAccess, sink, logsExported, service });
+  const accessLog = createAccessLog({ logger: pinoAccess, logsExported });
   return { logger, accessLog, flush: () => sink.flushSync() };
 }

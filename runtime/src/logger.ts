@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
+import { registerJsonLogger } from './direct-line.ts';
 import { LineBuffer } from './line-buffer.ts';
 
 // pino at the first createLogger, pino-pretty (and its thirty modules) only for LOG_FORMAT=pretty: a
@@ -44,7 +45,9 @@ export function createLogger(options: LoggerOptions): Logger {
     });
     return pino(common, stream);
   }
-  if (options.destination) return pino(common, options.destination as Writable);
   // Lines of one event-loop turn go out in one write (line-buffer.ts), not one write() per line.
-  return pino(common, LineBuffer.for(1));
+  const stream = options.destination ?? LineBuffer.for(1);
+  const logger = pino(common, stream as Writable);
+  registerJsonLogger(logger, stream, options.service);
+  return logger;
 }

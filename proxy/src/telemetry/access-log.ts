@@ -1,10 +1,11 @@
 // One JSON line per request: who asked what, where it went, how many tries, what came back, how long it
 // took and which policy decided the answer. The line is the runtime logger's format (level, time,
 // service, fields, msg). At thousands of requests a second pino's generic serializer is a visible cost,
-// so the usual case (JSON to stdout, no OTLP log export) writes the fixed shape directly; pretty output
-// and OTLP export go through pino, inside the request's span so the record carries its trace context.
+// so the usual case (JSON lines, no OTLP log export) writes the fixed shape directly (the runtime's
+// directLine); pretty output and OTLP export go through pino, inside the request's span so the record
+// carries its trace context.
 import { context, trace } from '@opentelemetry/api';
-import type { LineBuffer, Logger } from '@sre-stack/runtime';
+import { directLine, type Logger } from '@sre-stack/runtime';
 import type { Exchange } from '../pipeline/exchange.ts';
 
 export interface AccessLogEntry {
@@ -57,27 +58,14 @@ export interface AccessLog {
 
 export interface AccessLogOptions {
   logger: Logger;
-  /** Where the direct writer puts lines; without it, every line goes through pino. */
-  sink?: LineBuffer;
   /** Log records also leave over OTLP (they then need pino and an active span). */
   logsExported: boolean;
-  service: string;
 }
 
 export function createAccessLog(options: AccessLogOptions): AccessLog {
-  const { logger, sink } = options;
-  const format = process.env.LOG_FORMAT ?? 'json';
-  if (sink && format === 'json' && !options.logsExported) {
-    const enabled = logger.isLevelEnabled('info');
-    const head = `{"level":"info","time":"`;
-    const service = `","service":${JSON.stringify(options.service)}`;
-    return {
-      write(exchange, durationMs) {
-        if (enabled)
-          sink.write(`${head}${isoNow()}${service}${jsonFields(exchange, durationMs)},"msg":"request"}\n`);
-      },
-    };
-  }
+  const { logger } = options;
+  const line = directLine(logger, 'request', options.logsExported);
+  if (line) return { write: (exchange, durationMs) => line(jsonFields(exchange, durationMs)) };
   return {
     write(exchange, durationMs) {
       const entry = accessLogEntry(exchange, durationMs);
@@ -114,19 +102,6 @@ function jsonFields(exchange: Exchange, durationMs: number): string {
   if (agent !== undefined) out += `,"user_agent":${JSON.stringify(agent)}`;
   if (exchange.detail !== undefined) out += `,"detail":${JSON.stringify(exchange.detail)}`;
   return out;
-}
-
-let lastMs = 0;
-let lastIso = '';
-
-/** ISO time, formatted at most once per millisecond. */
-function isoNow(): string {
-  const now = Date.now();
-  if (now !== lastMs) {
-    lastMs = now;
-    lastIso = new Date(now).toISOString();
-  }
-  return lastIso;
 }
 
 function round(ms: number): number {
