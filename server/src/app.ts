@@ -2,7 +2,7 @@
 import type { RequestListener, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { context } from '@opentelemetry/api';
-import { type Logger, startServerSpan } from '@sre-stack/runtime';
+import { directLine, type Logger, startServerSpan, traceFields } from '@sre-stack/runtime';
 import type { Chaos } from './chaos.ts';
 import { createEndpoints, type Endpoint, type RequestContext } from './endpoints.ts';
 import { bearerChecker } from './http/auth.ts';
@@ -22,6 +22,8 @@ export interface AppOptions {
   stopWaiting?: AbortSignal;
   /** Milliseconds, for request durations; performance.now by default. */
   now?: () => number;
+  /** Log records also leave over OTLP: access-log lines then go through pino, which sends them. */
+  logsExported?: boolean;
 }
 
 interface Route {
@@ -44,6 +46,7 @@ export function createRequestHandler(options: AppOptions): RequestListener {
   const { logger } = options;
   const now = options.now ?? (() => performance.now());
   const authorize = bearerChecker(options.adminToken);
+  const accessLine = directLine(logger, 'request', options.logsExported === true);
   const endpoints = createEndpoints({
     chaos: options.chaos,
     sleep: options.sleep ?? sleepUnlessAborted,
@@ -92,6 +95,7 @@ export function createRequestHandler(options: AppOptions): RequestListener {
       response,
       params: [],
       log: {},
+      span: traced.span,
       get signal() {
         clientGone ??= new AbortController();
         return options.stopWaiting
@@ -108,9 +112,15 @@ export function createRequestHandler(options: AppOptions): RequestListener {
       logger,
       now,
       span: traced.span,
+      accessLine,
       onClose: () => clientGone?.abort(),
     });
-    context.with(traced.context, dispatch, undefined, method, path, route, requestContext);
+    // A request that changes state runs inside its span's context: the chaos change it logs names its
+    // trace. Entering a context copies the async context per request, so the rest name the span
+    // explicitly where they need it (the injected delay's exemplar, the error line).
+    if (route?.mutating.includes(method))
+      context.with(traced.context, dispatch, undefined, method, path, route, requestContext);
+    else dispatch(method, path, route, requestContext);
   };
 
   function dispatch(
@@ -171,7 +181,7 @@ async function run(endpoint: Endpoint, requestContext: RequestContext, logger: L
   try {
     await endpoint(requestContext);
   } catch (error) {
-    logger.error({ err: error }, 'request failed');
+    logger.error({ ...traceFields(requestContext.span), err: error }, 'request failed');
     if (!response.headersSent) sendText(response, 500, statusText(500));
     else response.destroy();
   }

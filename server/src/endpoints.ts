@@ -1,6 +1,7 @@
 // What each endpoint does. Routing, method checks, auth and the access log live in app.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { formatDuration, observeSeconds, parseDuration } from '@sre-stack/runtime';
+import type { Span } from '@opentelemetry/api';
+import { exemplarOf, formatDuration, observeSeconds, parseDuration } from '@sre-stack/runtime';
 import type { Chaos, ChaosSnapshot } from './chaos.ts';
 import { describeProfile } from './chaos-profile.ts';
 import { readJsonBody } from './http/body.ts';
@@ -15,6 +16,8 @@ export interface RequestContext {
   params: string[];
   /** Extra fields for this request's access-log line. */
   log: Record<string, unknown>;
+  /** The request's SERVER span. Only state-changing requests run inside its context (app.ts). */
+  span: Span;
   /** Aborted when the client goes away or the server stops waiting (shutdown). */
   signal: AbortSignal;
 }
@@ -92,7 +95,7 @@ export function createEndpoints(options: EndpointOptions) {
     if (decision.flaky) {
       log.injected = decision.injected;
       log.delay_ms = Math.round(decision.delayMs * 10) / 10;
-      observeSeconds(injectedDelay, {}, decision.delayMs / 1000);
+      observeSeconds(injectedDelay, {}, decision.delayMs / 1000, exemplarOf(context.span) ?? {});
       // The signal is made on first use: only a request that waits reads it.
       if (decision.delayMs > 0) await sleep(decision.delayMs, context.signal);
     }

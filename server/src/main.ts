@@ -19,7 +19,7 @@ export function applyProfileDocument(
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const settings = readSettings(argv);
-  await loadTelemetry();
+  const telemetry = await loadTelemetry();
   const [
     { createLifecycle, createLogger, drainHttpServer, startAdminServer, watchConfig },
     { createRequestHandler },
@@ -72,7 +72,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     // optimizeEmptyRequests: a request without Content-Length or Transfer-Encoding has no body, and
     // Node then skips its stream events; the body reader answers such a request at once (http/body.ts).
     { headersTimeout: 10_000, requestTimeout: 30_000, optimizeEmptyRequests: true },
-    createRequestHandler({ chaos, logger, adminToken: settings.adminToken, stopWaiting: stopWaiting.signal }),
+    createRequestHandler({
+      chaos,
+      logger,
+      adminToken: settings.adminToken,
+      stopWaiting: stopWaiting.signal,
+      logsExported: telemetry.logsExported,
+    }),
   );
   let port: number;
   let admin: Awaited<ReturnType<typeof startAdminServer>>;

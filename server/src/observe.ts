@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Span } from '@opentelemetry/api';
 import {
+  type DirectLine,
   endServerSpan,
   exemplarOf,
   type Logger,
@@ -27,6 +28,8 @@ export interface Observation {
   now: () => number;
   /** The request's SERVER span: ended here, named on the log line and in the exemplar. */
   span: Span;
+  /** Writes the access-log line without pino, when the logger allows it (see directLine). */
+  accessLine?: DirectLine;
   onClose?: () => void;
 }
 
@@ -48,19 +51,53 @@ export function observeRequest(observation: Observation): void {
         seconds,
         exemplarOf(span) ?? {},
       );
+    const shownPath = path.length > 200 ? `${path.slice(0, 200)}...` : path;
+    const durationMs = Math.round(seconds * 10_000) / 10;
+    if (observation.accessLine) {
+      observation.accessLine(accessFields(span, method, route, shownPath, status, durationMs, log, finished));
+      return;
+    }
     // Written outside the span's context (the response has closed), so its ids are named here.
     logger.info(
       {
         ...traceFields(span),
         method,
         route,
-        path: path.length > 200 ? `${path.slice(0, 200)}...` : path,
+        path: shownPath,
         status,
-        duration_ms: Math.round(seconds * 10_000) / 10,
+        duration_ms: durationMs,
         ...log,
         ...(finished ? {} : { aborted: true }),
       },
       'request',
     );
   });
+}
+
+/**
+ * The fields of the pino call above as JSON, in the same order. The method is a token (the HTTP parser
+ * admits nothing else), the route a template and the ids hex, so only the path and the endpoint's fields
+ * need JSON.stringify.
+ */
+function accessFields(
+  span: Span,
+  method: string,
+  route: string,
+  path: string,
+  status: number,
+  durationMs: number,
+  log: Record<string, unknown>,
+  finished: boolean,
+): string {
+  const ids = traceFields(span);
+  let out =
+    ids.trace_id === undefined
+      ? ''
+      : `,"trace_id":"${ids.trace_id}","span_id":"${ids.span_id}","trace_flags":"${ids.trace_flags}"`;
+  out += `,"method":"${method}","route":"${route}","path":${JSON.stringify(path)},"status":${status},"duration_ms":${durationMs}`;
+  for (const key in log) {
+    const value = log[key];
+    if (value !== undefined) out += `,${JSON.stringify(key)}:${JSON.stringify(value)}`;
+  }
+  return finished ? out : `${out},"aborted":true`;
 }

@@ -308,6 +308,32 @@ describe('request handler: flaky mode', () => {
     }
   });
 
+  it('writes the access-log line pino would, when it writes it directly', async () => {
+    // logsExported sends every line through pino (the OTLP path); otherwise the line is written directly.
+    const lines: Record<string, unknown>[][] = [];
+    for (const logsExported of [true, false]) {
+      const app = await startApp({ random: scriptedRandom([0.5, 0, 0.5]), logsExported });
+      try {
+        await send(app.base, '/flaky', { method: 'POST' });
+        await send(app.base, '/status');
+        await send(app.base, '/nowhere/%22quoted%22/path');
+        const status = await accessLog(app, '/status');
+        const unmatched = await accessLog(app, '/nowhere/%22quoted%22/path');
+        lines.push([status, unmatched].map(({ time, duration_ms, ...rest }) => rest));
+      } finally {
+        await app.close();
+      }
+    }
+    const [throughPino, direct] = lines;
+    assert.deepEqual(direct, throughPino);
+    assert.deepEqual(
+      direct?.map((line) => Object.keys(line)),
+      throughPino?.map((line) => Object.keys(line)),
+      'the same keys in the same order',
+    );
+    assert.equal(direct?.[0]?.injected, true);
+  });
+
   it('a failing endpoint answers 500 and is logged, without taking the server down', async () => {
     const chaos = createChaos({ random: scriptedRandom([]) });
     const broken: Chaos = { ...chaos, decide: () => assert.fail('boom') };
