@@ -16,7 +16,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { rootContext } from './lean-context.ts';
-import { activeTelemetry } from './state.ts';
+import { activeTelemetry, type TelemetryState } from './state.ts';
 
 const tracer = trace.getTracer('@sre-stack/runtime');
 
@@ -31,9 +31,17 @@ const headerGetter = {
  * for a new trace, as the default parent-based sampler decides. A sampler named in OTEL_TRACES_SAMPLER
  * is always asked.
  */
-function recording(): boolean {
-  return activeTelemetry()?.tracesExported === true || Boolean(process.env.OTEL_TRACES_SAMPLER?.trim());
+function recording(telemetry: TelemetryState): boolean {
+  // Asked per request: the answer is kept per started SDK, as reading process.env costs a getenv().
+  if (telemetry !== recordingFor) {
+    recordingFor = telemetry;
+    recordingAnswer = telemetry.tracesExported || Boolean(process.env.OTEL_TRACES_SAMPLER?.trim());
+  }
+  return recordingAnswer;
 }
+
+let recordingFor: TelemetryState | undefined;
+let recordingAnswer = false;
 
 const ID_BYTES = Buffer.allocUnsafe(16);
 
@@ -80,10 +88,11 @@ export function startServerSpan(
   const parent = callerContext(request.headers);
   const method = request.method ?? 'GET';
   let span: Span;
-  if (activeTelemetry() === undefined) {
+  const telemetry = activeTelemetry();
+  if (telemetry === undefined) {
     // No SDK in this process (a test, a one-shot command): no ids to make up.
     span = trace.wrapSpanContext(trace.getSpanContext(parent) ?? INVALID_SPAN_CONTEXT);
-  } else if (!recording()) {
+  } else if (!recording(telemetry)) {
     span = unrecordedSpan(trace.getSpanContext(parent));
   } else {
     const attributes: Record<string, string | number> = {
