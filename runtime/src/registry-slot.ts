@@ -1,7 +1,7 @@
-// Where metrics that must not load prom-client just to be defined find the registry. The proxy's lean
-// metrics are made when their modules load, and proxy --check loads those modules to build the config
-// schema. They wait here until the runtime's metrics module, which holds the registry, is loaded, and
-// register at once after that.
+// Where metrics that must not load prom-client just to be defined find the registry. Lean metrics
+// (lean-metrics.ts) are made when their modules load, and a config check may load those modules (the
+// proxy's does, to build its config schema). They wait here until the runtime's metrics module, which
+// holds the registry, is loaded, and register at once after that.
 interface Registrable {
   registerMetric(metric: never): void;
 }

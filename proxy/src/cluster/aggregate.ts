@@ -4,8 +4,8 @@
 // exemplar of each bucket, and renders one OpenMetrics page. Prometheus scrapes one target and sees one
 // proxy; prom-client's AggregatorRegistry was not used because it drops exemplars.
 import { renderMetrics } from '@sre-stack/runtime';
+import type { MetricSnapshot, MetricValue } from '@sre-stack/runtime/lean-metrics';
 import { Registry } from 'prom-client';
-import type { MetricSnapshot, MetricValue } from '../telemetry/lean-metrics.ts';
 
 type Combine = (values: number[]) => number;
 

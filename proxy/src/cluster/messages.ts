@@ -1,7 +1,8 @@
 // What the main thread and its worker threads say to each other (structured clone over MessagePorts).
+
+import type { MetricSnapshot } from '@sre-stack/runtime/lean-metrics';
 import type { ProxyConfig } from '../config/schema.ts';
 import type { SharedStateBuffers } from '../state/state.ts';
-import type { MetricSnapshot } from '../telemetry/lean-metrics.ts';
 
 /** What a worker thread starts with (its workerData). */
 export interface WorkerStart {

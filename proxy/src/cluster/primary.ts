@@ -18,6 +18,8 @@ import {
   startAdminServer,
   watchConfig,
 } from '@sre-stack/runtime';
+import type { MetricSnapshot } from '@sre-stack/runtime/lean-metrics';
+import { LeanCounter } from '@sre-stack/runtime/lean-metrics';
 import { anyConfigSchema, describeConfigFile } from '../adapters/index.ts';
 import { configRoute } from '../admin.ts';
 import type { ProxyOptions } from '../cli.ts';
@@ -28,8 +30,6 @@ import { faultAdmin } from '../policies/fault/admin.ts';
 import { reportStartupError } from '../single.ts';
 import { keySlotsFor } from '../state/sizing.ts';
 import { SharedState } from '../state/state.ts';
-import type { MetricSnapshot } from '../telemetry/lean-metrics.ts';
-import { LeanCounter } from '../telemetry/lean-metrics.ts';
 import { mergeSnapshots, renderOpenMetrics } from './aggregate.ts';
 import { isMessage, type ToPrimary, type ToWorker, type WorkerStart } from './messages.ts';
 

@@ -4,10 +4,10 @@
 // transactional reloads (prepare, then commit or abort).
 import { parentPort, workerData } from 'node:worker_threads';
 import { registry, untracedPorts } from '@sre-stack/runtime';
+import { LeanCounter, type MetricSnapshot } from '@sre-stack/runtime/lean-metrics';
 import { createLoggers } from '../loggers.ts';
 import { type PreparedConfig, ProxyServer } from '../server/proxy-server.ts';
 import { SharedState } from '../state/state.ts';
-import { LeanCounter, type MetricSnapshot } from '../telemetry/lean-metrics.ts';
 import { setSpanRecording } from '../telemetry/tracing.ts';
 import { isMessage, type ToPrimary, type ToWorker, type WorkerStart } from './messages.ts';
 

@@ -3,7 +3,7 @@
 // proxy and by tests. Two tables: `states` for records that live as long as the proxy (a breaker per
 // route and target, a route's bucket, a retry budget) and `keys` for keyed rate-limit buckets, which an
 // idle bucket hands over to a new key.
-import { LeanCounter } from '../telemetry/lean-metrics.ts';
+import { LeanCounter } from '@sre-stack/runtime/lean-metrics';
 import { SharedTable, type TableBuffers } from './table.ts';
 
 /** Data fields per record in `states`. */

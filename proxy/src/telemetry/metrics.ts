@@ -1,6 +1,6 @@
 // The proxy's own metrics: per route (downstream) and per route and target (upstream attempts).
 // Policies register theirs in their own folders. Children are bound once per route and target, so a
-// request costs a few additions (see lean-metrics.ts).
+// request costs a few additions (see the runtime's lean-metrics.ts).
 import { LATENCY_BUCKETS_SECONDS, methodLabel } from '@sre-stack/runtime';
 import {
   type CounterChild,
@@ -10,7 +10,7 @@ import {
   LeanGauge,
   LeanHistogram,
   removeSeries,
-} from './lean-metrics.ts';
+} from '@sre-stack/runtime/lean-metrics';
 import { ResponseMetrics } from './response-metrics.ts';
 
 const requests = new LeanCounter(

@@ -5,7 +5,12 @@
 //     circuit_breaker, rate_limit, static, no_route, no_upstream, redirect, stats, client_abort, error
 //   proxy_added_latency_seconds{route}  the request's duration minus the time its upstream attempts took:
 //     routing, policies, queueing and backoff waits between retries
-import { type CounterChild, type HistogramChild, LeanCounter, LeanHistogram } from './lean-metrics.ts';
+import {
+  type CounterChild,
+  type HistogramChild,
+  LeanCounter,
+  LeanHistogram,
+} from '@sre-stack/runtime/lean-metrics';
 
 const responses = new LeanCounter(
   'proxy_responses_total',

@@ -1,6 +1,6 @@
 // TLS SLIs for a listener: handshakes completed (by protocol), handshakes that failed (by a closed set of
 // reasons, from the tlsClientError event), and when the served certificate expires.
-import { LeanCounter, LeanGauge } from '../telemetry/lean-metrics.ts';
+import { LeanCounter, LeanGauge } from '@sre-stack/runtime/lean-metrics';
 
 const handshakes = new LeanCounter(
   'proxy_tls_handshakes_total',

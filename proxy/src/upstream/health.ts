@@ -10,10 +10,10 @@
 // A target is available when its checks pass. When no target is available the group balances over all
 // of them anyway (Envoy's panic mode): better a request that might fail than a certain 503.
 import type { Logger } from '@sre-stack/runtime';
+import { LeanCounter, LeanGauge } from '@sre-stack/runtime/lean-metrics';
 import type { Clock } from '../clock.ts';
 import type { Target } from '../pipeline/types.ts';
 import { privateRecord, type RecordRef, type SharedState } from '../state/state.ts';
-import { LeanCounter, LeanGauge } from '../telemetry/lean-metrics.ts';
 
 const upGauge = new LeanGauge(
   'proxy_upstream_target_up',

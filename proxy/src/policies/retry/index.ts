@@ -7,11 +7,12 @@
 // undici's retry interceptor was not used: it retries transparently inside one dispatch, so the proxy
 // could not make a span and a metric per try, pick another target per try, or hold the client response
 // back until the decision; and it resumes bodies with Range requests, which a proxy must not do.
+
+import { type CounterChild, LeanCounter } from '@sre-stack/runtime/lean-metrics';
 import type { Exchange } from '../../pipeline/exchange.ts';
 import { discardOutcome, failure, isUpstreamFailure, type Outcome } from '../../pipeline/outcome.ts';
 import { definePolicy } from '../../pipeline/policy.ts';
 import type { AttemptOptions, Next } from '../../pipeline/types.ts';
-import { type CounterChild, LeanCounter } from '../../telemetry/lean-metrics.ts';
 import { backoffMs } from './backoff.ts';
 import { RetryBudget } from './budget.ts';
 import { compileConditions, retryReason } from './conditions.ts';

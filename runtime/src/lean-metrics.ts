@@ -1,10 +1,10 @@
-// Counters, gauges and histograms for the request hot path. prom-client hashes the label set on every
-// observation, even through labels(); here a child is bound once per route (or route and target) and an
-// observation is a few additions. The families render through the runtime registry like any
-// prom-client metric, in the shape prom-client's own get() returns, exemplars included.
-// Registered through the runtime's registry slot, not its main entry: defining a family (which proxy
-// --check does, building the config schema) then loads no metrics library.
-import { registerWhenReady } from '@sre-stack/runtime/registry-slot';
+// Counters, gauges and histograms for a request hot path. prom-client hashes the label set on every
+// observation, even through labels(), and validates an exemplar's labels on each; here a child is bound
+// once per label set and an observation is a few additions. The families render through the runtime
+// registry like any prom-client metric, in the shape prom-client's own get() returns, exemplars included.
+// Registered through the registry slot, not the runtime's main entry: defining a family (which a config
+// check may do) then loads no metrics library.
+import { registerWhenReady } from './registry-slot.ts';
 
 type Labels = Record<string, string>;
 type Aggregator = 'sum' | 'max' | 'min' | 'first' | 'average' | 'omit';
@@ -46,7 +46,7 @@ abstract class Family<Child> {
   readonly help: string;
   abstract readonly type: MetricSnapshot['type'];
   readonly labelNames: readonly string[];
-  /** How the primary combines the workers' values (see cluster/aggregate.ts). */
+  /** How values from several processes are combined (prom-client's aggregator names). */
   aggregator: Aggregator;
   protected readonly children = new Map<string, { labels: Labels; child: Child }>();
 
@@ -76,7 +76,7 @@ abstract class Family<Child> {
     return entry.child;
   }
 
-  /** Drops series whose labels match all the given ones (a route removed by a reload). */
+  /** Drops series whose labels match all the given ones (say, a route a reload removed). */
   removeMatching(match: Labels): void {
     for (const [key, entry] of this.children) {
       if (Object.entries(match).every(([name, value]) => entry.labels[name] === value)) {
