@@ -1,13 +1,17 @@
 // The server's metrics. Chaos state is exported as gauges so dashboards can shade flaky periods and
 // show what the server was told to do next to what the probes saw.
-import { Counter, gauge, latencyHistogram, registry } from '@sre-stack/runtime';
+import { Counter, gauge, LATENCY_BUCKETS_SECONDS, latencyHistogram, registry } from '@sre-stack/runtime';
+import { LeanHistogram } from '@sre-stack/runtime/lean-metrics';
 import type { ChangeKind, ChangeSource, ChaosSnapshot } from './chaos.ts';
 import { summarizeLatency } from './latency.ts';
 
-export const requestDuration = latencyHistogram(
+// Observed on every request, so a lean family: its series are bound once per label set, and an
+// observation with its exemplar is a few additions (prom-client's hashes and validates per call).
+export const requestDuration = new LeanHistogram(
   'http_server_request_duration_seconds',
   'Time from request arrival to the end of the response, injected delay included, by route template.',
-  ['method', 'route', 'code'] as const,
+  ['method', 'route', 'code'],
+  LATENCY_BUCKETS_SECONDS,
 );
 
 export const injectedDelay = latencyHistogram(

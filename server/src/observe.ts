@@ -8,7 +8,6 @@ import {
   exemplarOf,
   type Logger,
   methodLabel,
-  observeSeconds,
   traceFields,
 } from '@sre-stack/runtime';
 import { requestDuration } from './metrics.ts';
@@ -44,13 +43,10 @@ export function observeRequest(observation: Observation): void {
     const finished = response.writableFinished;
     const status = response.statusCode;
     endServerSpan(span, status, finished);
-    if (finished)
-      observeSeconds(
-        requestDuration,
-        { method: methodLabel(method), route, code: status },
-        seconds,
-        exemplarOf(span) ?? {},
-      );
+    if (finished) {
+      const sampled = exemplarOf(span);
+      requestDuration.child(methodLabel(method), route, String(status)).observe(seconds, sampled?.trace_id);
+    }
     const shownPath = path.length > 200 ? `${path.slice(0, 200)}...` : path;
     const durationMs = Math.round(seconds * 10_000) / 10;
     if (observation.accessLine) {

@@ -212,7 +212,7 @@ describe('flaky-server bin: the API', () => {
     assert.match(text, /^flaky_server_chaos_changes_total\{source="config",change="profile"\} 0$/m);
     assert.match(
       text,
-      /^http_server_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="\/status",code="200"\} \d+ # \{trace_id="[0-9a-f]{32}"\}/m,
+      /^http_server_request_duration_seconds_bucket\{method="GET",route="\/status",code="200",le="[^"]+"\} \d+ # \{trace_id="[0-9a-f]{32}"\} [\d.e-]+ \d+(\.\d+)?$/m,
     );
     assert.match(
       text,
