@@ -8,7 +8,7 @@ import { createEndpoints, type Endpoint, type RequestContext } from './endpoints
 import { bearerChecker } from './http/auth.ts';
 import { DEFAULT_BODY_LIMIT_BYTES } from './http/body.ts';
 import { sendText } from './http/respond.ts';
-import { observeRequest, UNMATCHED_ROUTE } from './observe.ts';
+import { inSpan, observeRequest, UNMATCHED_ROUTE } from './observe.ts';
 import { statusText } from './status-codes.ts';
 
 export interface AppOptions {
@@ -181,7 +181,9 @@ async function run(endpoint: Endpoint, requestContext: RequestContext, logger: L
   try {
     await endpoint(requestContext);
   } catch (error) {
-    logger.error({ ...traceFields(requestContext.span), err: error }, 'request failed');
+    inSpan(requestContext.span, () =>
+      logger.error({ ...traceFields(requestContext.span), err: error }, 'request failed'),
+    );
     if (!response.headersSent) sendText(response, 500, statusText(500));
     else response.destroy();
   }

@@ -1,13 +1,14 @@
 // Every request is observed once, when its response closes: its SERVER span ends, one access-log line and
 // one histogram observation, both naming that span (the line has trace_id, the bucket an exemplar).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Span } from '@opentelemetry/api';
+import { context, type Span, trace } from '@opentelemetry/api';
 import {
   type DirectLine,
   endServerSpan,
   exemplarOf,
   type Logger,
   methodLabel,
+  rootContext,
   traceFields,
 } from '@sre-stack/runtime';
 import { requestDuration } from './metrics.ts';
@@ -53,20 +54,19 @@ export function observeRequest(observation: Observation): void {
       observation.accessLine(accessFields(span, method, route, shownPath, status, durationMs, log, finished));
       return;
     }
-    // Written outside the span's context (the response has closed), so its ids are named here.
-    logger.info(
-      {
-        ...traceFields(span),
-        method,
-        route,
-        path: shownPath,
-        status,
-        duration_ms: durationMs,
-        ...log,
-        ...(finished ? {} : { aborted: true }),
-      },
-      'request',
-    );
+    // Through pino (pretty output, or records sent over OTLP): inside the span's context, where an OTLP
+    // record takes its trace from. The ids are named too, for a response that closed outside it.
+    const fields = {
+      ...traceFields(span),
+      method,
+      route,
+      path: shownPath,
+      status,
+      duration_ms: durationMs,
+      ...log,
+      ...(finished ? {} : { aborted: true }),
+    };
+    inSpan(span, () => logger.info(fields, 'request'));
   });
 }
 
@@ -96,4 +96,9 @@ function accessFields(
     if (value !== undefined) out += `,${JSON.stringify(key)}:${JSON.stringify(value)}`;
   }
   return finished ? out : `${out},"aborted":true`;
+}
+
+/** Runs `write` inside the span's context: a log record sent over OTLP takes its trace from there. */
+export function inSpan(span: Span, write: () => void): void {
+  context.with(trace.setSpan(rootContext, span), write);
 }
