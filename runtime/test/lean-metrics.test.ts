@@ -10,7 +10,12 @@ const TRACE = 'a'.repeat(32);
 
 describe('lean metrics', () => {
   test('a histogram: cumulative buckets, +Inf, sum and count per label set, exemplars per bucket', async () => {
-    const histogram = new LeanHistogram('lean_test_seconds', 'A test histogram.', ['route', 'code'], [0.1, 1]);
+    const histogram = new LeanHistogram(
+      'lean_test_seconds',
+      'A test histogram.',
+      ['route', 'code'],
+      [0.1, 1],
+    );
     const ok = histogram.child('/a', '200');
     assert.equal(histogram.child('/a', '200'), ok, 'one child per label set');
     ok.observe(0.05);
