@@ -90,6 +90,10 @@ describe('prober against the real flaky-server', () => {
           if (line.error_type === 'http_status') {
             const code = Number(line.status_code);
             assert.ok(code < 200 || code > 299, `a ${code} is not a failure`);
+          } else if (line.error_type === 'reset') {
+            // Code 100 drawn: the server sends an unsolicited 100 Continue, which undici refuses (server
+            // README, "1xx codes"). One code in 61, so only some runs see it.
+            assert.match(String(line.error), /bad response/, JSON.stringify(line));
           } else {
             assert.equal(line.error_type, 'timeout', JSON.stringify(line));
             assert.equal(line.status_code, null);
