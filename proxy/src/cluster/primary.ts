@@ -267,7 +267,12 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
   });
   lifecycle.onShutdown('drain the workers', (deadline) => {
     draining = true;
-    return stopWorkers(live(), deadline, logger);
+    // The threads themselves, not their slots: a worker that exits while draining clears its slot.
+    return stopWorkers(
+      live().map((slot) => slot.thread),
+      deadline,
+      logger,
+    );
   });
   lifecycle.onShutdown('close the admin listener', (deadline) => admin.close(deadline));
   logger.info(
@@ -285,13 +290,9 @@ export async function runPrimary(options: ProxyOptions): Promise<void> {
 }
 
 /** Asks every worker to drain and waits for them to stop; terminates the rest at the deadline. */
-async function stopWorkers(
-  slots: readonly { index: number; thread: Worker }[],
-  deadline: number,
-  logger: Logger,
-): Promise<void> {
-  const results = slots.map(
-    ({ thread }) =>
+async function stopWorkers(threads: readonly Worker[], deadline: number, logger: Logger): Promise<void> {
+  const results = threads.map(
+    (thread) =>
       new Promise<boolean>((resolve) => {
         thread.on('message', (message: unknown) => {
           if (isMessage<ToPrimary>(message) && message.type === 'proxy:stopped') resolve(message.ok);
@@ -302,13 +303,13 @@ async function stopWorkers(
   );
   const timer = setTimeout(
     () => {
-      for (const { thread } of slots) void thread.terminate();
+      for (const thread of threads) void thread.terminate();
     },
     Math.max(0, deadline - Date.now() + 1000),
   );
   const oks = await Promise.all(results);
   clearTimeout(timer);
-  await Promise.all(slots.map(({ thread }) => thread.terminate()));
+  await Promise.all(threads.map((thread) => thread.terminate()));
   const failed = oks.filter((ok) => !ok).length;
   if (failed > 0) {
     logger.error({ failed }, 'some workers could not drain cleanly');
