@@ -55,7 +55,8 @@ export function observeRequest(observation: Observation): void {
       return;
     }
     // Through pino (pretty output, or records sent over OTLP): inside the span's context, where an OTLP
-    // record takes its trace from. The ids are named too, for a response that closed outside it.
+    // record takes its trace from. The ids are named too: the instrumentation that adds them to a line
+    // may be switched off.
     const fields = {
       ...traceFields(span),
       method,
