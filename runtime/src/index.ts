@@ -23,7 +23,7 @@ export * from './config/index.ts';
 export { parseInChildProcess, type SchemaSource } from './config/parse-child.ts';
 export { substitute, substitutedValues } from './config/substitute.ts';
 export { type WatchedConfig, watchConfig } from './config/watch.ts';
-export { type DirectLine, directLine, isoNow } from './direct-line.ts';
+export { type DirectLine, directLine } from './direct-line.ts';
 export { displayUrl, isSensitiveParameter, REDACTED } from './display-url.ts';
 export {
   createLifecycle,

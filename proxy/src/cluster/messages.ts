@@ -1,5 +1,4 @@
 // What the main thread and its worker threads say to each other (structured clone over MessagePorts).
-
 import type { MetricSnapshot } from '@sre-stack/runtime/lean-metrics';
 import type { ProxyConfig } from '../config/schema.ts';
 import type { SharedStateBuffers } from '../state/state.ts';

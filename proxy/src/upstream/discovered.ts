@@ -1,7 +1,6 @@
 // A group whose targets come from discovery (Docker containers by label): each new target list replaces
 // the group's, with a connection pool per new target; the pools and metric series of targets that are
 // gone are closed and dropped (a pool's close lets its in-flight requests finish).
-
 import { removeSeries } from '@sre-stack/runtime/lean-metrics';
 import type { Pool } from 'undici';
 import type { Target } from '../pipeline/types.ts';

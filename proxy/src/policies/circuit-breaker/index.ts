@@ -10,7 +10,6 @@
 // load on the upstream, and a retry storm against a failing target is exactly what should trip it.
 // undici 8.12 has no circuit-breaker interceptor; one would also sit below the balancer's choice and
 // the proxy's own per-attempt telemetry.
-
 import { LeanCounter, LeanGauge } from '@sre-stack/runtime/lean-metrics';
 import { ANSWERS } from '../../pipeline/answers.ts';
 import type { Exchange } from '../../pipeline/exchange.ts';

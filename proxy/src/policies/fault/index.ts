@@ -4,7 +4,6 @@
 // an abort is an answer retries may retry, a delay runs against the per-try timeout and the deadline.
 // The circuit breaker and health checks judge real targets, so injected faults never count against one.
 // The decision itself is rules.ts; this file only adapts it to the pipeline.
-
 import { LeanCounter } from '@sre-stack/runtime/lean-metrics';
 import type { Clock } from '../../clock.ts';
 import { STATUS_CODES } from '../../http/node-http.ts';

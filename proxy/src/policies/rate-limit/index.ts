@@ -1,7 +1,6 @@
 // Rate limit: a token bucket (or a fixed window) per route, or per client IP or header value within the route. Over the
 // limit, the request is answered 429 at once with Retry-After and the IETF RateLimit headers; the
 // upstream never sees it.
-
 import { LeanCounter } from '@sre-stack/runtime/lean-metrics';
 import { ANSWERS } from '../../pipeline/answers.ts';
 import { definePolicy } from '../../pipeline/policy.ts';

@@ -7,7 +7,6 @@
 // undici's retry interceptor was not used: it retries transparently inside one dispatch, so the proxy
 // could not make a span and a metric per try, pick another target per try, or hold the client response
 // back until the decision; and it resumes bodies with Range requests, which a proxy must not do.
-
 import { type CounterChild, LeanCounter } from '@sre-stack/runtime/lean-metrics';
 import type { Exchange } from '../../pipeline/exchange.ts';
 import { discardOutcome, failure, isUpstreamFailure, type Outcome } from '../../pipeline/outcome.ts';
