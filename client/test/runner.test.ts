@@ -1,6 +1,6 @@
 // The runner against fixture servers on loopback: phases, assertions and the closed error list.
 import assert from 'node:assert/strict';
-import { createServer as createTcpServer } from 'node:net';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '@sre-stack/runtime/testing';
 import { systemClock } from '../src/clock.ts';
@@ -129,6 +129,39 @@ describe('runner', () => {
       assert.equal(result.errorType, 'reset', result.error);
     } finally {
       tcp.close();
+    }
+  });
+
+  it('ends at the timeout while the TLS handshake hangs, and lets the connection go', {
+    timeout: 10_000,
+  }, async () => {
+    // Accepts the connection, reads the ClientHello and never answers: the run is still connecting
+    // when its timeout comes. Reading is what lets this side see the prober close the connection.
+    const sockets: Socket[] = [];
+    const silent = createTcpServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => {}).resume();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      const result = await run(
+        probeDefinition({ name: 'h', url: `https://127.0.0.1:${port}/`, every: '5s', timeout: '300ms' }),
+      );
+      assert.equal(result.errorType, 'timeout', result.error);
+      assert.equal(result.error, 'no complete response within 300ms');
+      assert.ok(result.durationMs < 2000, `the run must end at the timeout, took ${result.durationMs}`);
+      assert.ok(result.phases.tls > 0, 'the time went into the handshake');
+      const closed = sockets.map((socket) =>
+        socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', resolve)),
+      );
+      await Promise.race([
+        Promise.all(closed),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('connection left open')), 2000)),
+      ]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
     }
   });
 

@@ -1,7 +1,13 @@
 // One HTTP exchange on a fresh connection, timed by phase, with the whole run bounded by the timeout.
-import { buildConnector, Client } from 'undici';
 import type { Phases, RequestSpec, TlsSpec } from '../types.ts';
 import { PhaseRecorder } from './phases.ts';
+import {
+  buildConnector,
+  Client,
+  type Connector,
+  type DispatchController,
+  type DispatchHandler,
+} from './undici-core.ts';
 
 /** Body bytes kept for assertions; the rest is read and dropped, so the transfer phase stays honest. */
 export const BODY_CAPTURE_LIMIT = 1024 * 1024;
@@ -17,8 +23,6 @@ export interface HttpOutcome {
   phases: Phases;
   certificateExpiry?: number;
 }
-
-type Connector = buildConnector.connector;
 
 /**
  * A connector for a probe's settings; its transport keeps it, runs wrap it to time their own socket. The
@@ -136,51 +140,105 @@ async function exchangeOn(
   captureBody: boolean,
 ): Promise<HttpOutcome> {
   const startedAt = recorder.now();
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error('probe timeout')), timeoutMs);
-  const chunks: Buffer[] = [];
-  let captured = 0;
-  const outcome: Omit<HttpOutcome, 'durationMs' | 'phases'> = {
-    headers: {},
-    body: Buffer.alloc(0),
-    timedOut: false,
+  const exchange = new Exchange(recorder, captureBody);
+  const timer = setTimeout(() => exchange.timeOut(), timeoutMs);
+  client.dispatch(
+    { path: target.path, method: spec.method as 'GET', headers: spec.headers, body: spec.body ?? null },
+    exchange,
+  );
+  const error = await exchange.settled;
+  clearTimeout(timer);
+  await closeConnection(client, recorder);
+  const outcome: HttpOutcome = {
+    headers: exchange.headers,
+    body: Buffer.concat(exchange.chunks),
+    timedOut: exchange.timedOut,
     startedAt,
-  };
-  try {
-    const response = await client.request({
-      path: target.path,
-      method: spec.method as 'GET',
-      headers: spec.headers,
-      body: spec.body,
-      signal: controller.signal,
-    });
-    recorder.mark('firstByte');
-    outcome.statusCode = response.statusCode;
-    outcome.headers = response.headers;
-    // Always read the body to the end: an unread body holds the connection and hides transfer time.
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      if (captureBody && captured < BODY_CAPTURE_LIMIT) {
-        chunks.push(chunk.subarray(0, BODY_CAPTURE_LIMIT - captured));
-        captured += chunk.length;
-      }
-    }
-    recorder.mark('end');
-  } catch (error) {
-    recorder.mark('end');
-    recorder.failed = true;
-    outcome.error = error;
-    outcome.timedOut = controller.signal.aborted;
-  } finally {
-    clearTimeout(timer);
-    await closeConnection(client, recorder);
-  }
-  outcome.body = Buffer.concat(chunks);
-  if (recorder.certificateExpiry !== undefined) outcome.certificateExpiry = recorder.certificateExpiry;
-  return {
-    ...outcome,
     durationMs: Math.round(((recorder.marks.end ?? recorder.now()) - startedAt) * 1000) / 1000,
     phases: recorder.phases(),
   };
+  if (exchange.statusCode !== undefined) outcome.statusCode = exchange.statusCode;
+  if (error !== undefined) outcome.error = error;
+  if (recorder.certificateExpiry !== undefined) outcome.certificateExpiry = recorder.certificateExpiry;
+  return outcome;
+}
+
+/**
+ * undici's handler for one exchange. It reads the body as it arrives, with no stream around it (what
+ * `client.request()` would add, per run), and the run's timer ends the exchange in any phase: an abort
+ * signal reaches undici only once the request is on the wire, so a handshake that never finished held
+ * the run long past its timeout.
+ */
+class Exchange implements DispatchHandler {
+  statusCode: number | undefined;
+  headers: HttpOutcome['headers'] = {};
+  readonly chunks: Buffer[] = [];
+  timedOut = false;
+  /** Resolves once, with the error that ended the exchange or undefined when the body was read. */
+  readonly settled: Promise<unknown>;
+  #settle!: (error: unknown) => void;
+  #done = false;
+  #captured = 0;
+  #controller: DispatchController | undefined;
+  readonly #recorder: PhaseRecorder;
+  readonly #captureBody: boolean;
+
+  constructor(recorder: PhaseRecorder, captureBody: boolean) {
+    this.#recorder = recorder;
+    this.#captureBody = captureBody;
+    this.settled = new Promise((resolve) => {
+      this.#settle = resolve;
+    });
+  }
+
+  timeOut(): void {
+    if (this.#done) return;
+    this.timedOut = true;
+    const error = new Error('probe timeout');
+    // Before the request is written there is nothing to abort: the run ends now, and closeConnection
+    // destroys the client, with its connection attempt.
+    this.#controller?.abort(error);
+    this.#finish(error);
+  }
+
+  onRequestStart(controller: DispatchController): void {
+    if (this.#done) controller.abort(new Error('probe timeout'));
+    else this.#controller = controller;
+  }
+
+  onResponseStart(
+    _controller: DispatchController,
+    statusCode: number,
+    headers: HttpOutcome['headers'],
+  ): void {
+    if (statusCode < 200) return; // 1xx: the response is still to come
+    this.#recorder.mark('firstByte');
+    this.statusCode = statusCode;
+    this.headers = headers;
+  }
+
+  // Always read the body to the end: an unread body holds the connection and hides transfer time.
+  onResponseData(_controller: DispatchController, chunk: Buffer): void {
+    if (!this.#captureBody || this.#captured >= BODY_CAPTURE_LIMIT) return;
+    this.chunks.push(chunk.subarray(0, BODY_CAPTURE_LIMIT - this.#captured));
+    this.#captured += chunk.length;
+  }
+
+  onResponseEnd(): void {
+    this.#finish(undefined);
+  }
+
+  onResponseError(_controller: DispatchController | null, error: Error): void {
+    this.#finish(error);
+  }
+
+  #finish(error: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#recorder.mark('end');
+    if (error !== undefined) this.#recorder.failed = true;
+    this.#settle(error);
+  }
 }
 
 /**

@@ -4,11 +4,9 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { isIP, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { buildConnector } from 'undici';
 import { systemClock } from '../clock.ts';
 import type { Phases } from '../types.ts';
-
-type Connector = buildConnector.connector;
+import type { Connector } from './undici-core.ts';
 
 const recorders = new WeakMap<object, PhaseRecorder>();
 let subscribed = false;
