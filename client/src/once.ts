@@ -1,6 +1,10 @@
 // --once: every probe runs one time, now; a table on stdout, the JSON run lines on stderr; exit 1 if
 // any probe failed. Actions are not run: a CI check must not change what it checks.
-import { ConfigError, createLifecycle, createLogger, loadConfigFile } from '@sre-stack/runtime';
+// Imports name the runtime's parts, not its main entry, which would load the metrics library and the
+// telemetry API for a run that exports neither.
+import { ConfigError, loadConfigFile } from '@sre-stack/runtime/config';
+import { createLifecycle } from '@sre-stack/runtime/lifecycle';
+import { createLogger } from '@sre-stack/runtime/logger';
 import { toDefinitions } from './config/definitions.ts';
 import { probesFileSchema } from './config/schema.ts';
 import { Monitor } from './monitor.ts';
@@ -19,7 +23,7 @@ export async function runOnce(options: { file: string; location: string }): Prom
     process.stderr.write(`prober: config invalid:\n${error.message}\n`);
     return 2;
   }
-  const monitor = new Monitor({ logger, location: options.location, recordsMetrics: false });
+  const monitor = new Monitor({ logger, location: options.location });
   const probes = definitions.filter((definition) => definition.kind === 'probe');
   const results: RunResult[] = new Array(probes.length);
   let next = 0;

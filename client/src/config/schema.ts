@@ -1,7 +1,7 @@
 // The probes file: what users edit. Every rule that can be checked before running lives here, so that a
 // mistake is reported with its file:line:column and a running prober keeps its last good config.
 import { existsSync } from 'node:fs';
-import { configPath, duration, formatDuration } from '@sre-stack/runtime';
+import { configPath, duration, formatDuration } from '@sre-stack/runtime/config';
 import { z } from 'zod';
 import { cronPeriodMs, cronProblem } from './cron.ts';
 import { STATUS_MATCHER_PATTERN } from './status-ranges.ts';

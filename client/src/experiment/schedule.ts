@@ -3,7 +3,8 @@
 // when the config is, so a bad experiment refuses the config with file:line:column, like any other
 // mistake. On shutdown a running experiment stops its method and runs its rollbacks first.
 import type { Logger } from '@sre-stack/runtime';
-import { CronJob } from 'cron';
+import type { CronJob } from 'cron';
+import { cron } from '../config/cron.ts';
 import { grafanaFromEnv } from './grafana.ts';
 import { type Experiment, loadExperiment } from './load.ts';
 import { runExperiment } from './run.ts';
@@ -40,7 +41,7 @@ export class ExperimentScheduler {
     for (const entry of this.entries) entry.job.stop();
     this.entries = loaded.map(({ config, experiment }) => {
       const entry = { config, experiment } as Entry;
-      entry.job = CronJob.from({
+      entry.job = cron().CronJob.from({
         cronTime: config.schedule,
         ...(config.timeZone === undefined ? {} : { timeZone: config.timeZone }),
         start: true,

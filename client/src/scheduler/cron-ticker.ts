@@ -1,5 +1,6 @@
-import { CronJob } from 'cron';
+import type { CronJob } from 'cron';
 import type { Clock } from '../clock.ts';
+import { cron } from '../config/cron.ts';
 import { onCronSkip } from './cron-warnings.ts';
 import { EARLY_TOLERANCE_MS, type Ticker, type TickerHooks } from './ticker.ts';
 
@@ -34,7 +35,7 @@ export class CronTicker implements Ticker {
     this.#clock = clock;
     this.#hooks = hooks;
     this.#name = name;
-    this.#job = CronJob.from({
+    this.#job = cron().CronJob.from({
       cronTime: expression,
       ...(timeZone === undefined ? {} : { timeZone }),
       name,

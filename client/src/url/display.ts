@@ -1,7 +1,7 @@
 // The prober shows URLs in logs, /probes, the probe_info{url} label and span attributes: always
 // through displayUrl, never as configured. The implementation lives in the shared runtime, which also
 // applies it to the spans of the HTTP client instrumentation.
-import { displayUrl as redact } from '@sre-stack/runtime';
+import { displayUrl as redact } from '@sre-stack/runtime/display-url';
 
 /** URLs come from the config, so a few distinct ones: more than this means churn, and the memo starts over. */
 const MEMO_LIMIT = 10_000;
