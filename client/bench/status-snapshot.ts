@@ -59,7 +59,6 @@ for (const count of sizes) {
   const monitor = new Monitor({
     logger,
     location: 'bench',
-    recordsMetrics: false,
     onResult: history.record.bind(history),
   });
   const now = Date.now();

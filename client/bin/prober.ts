@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // First: every module loaded after this one comes from Node's compile cache (see compile-cache.ts).
 import '@sre-stack/runtime/compile-cache';
+// Then: zod loads with its English messages only (see zod-locales.ts).
+import '@sre-stack/runtime/zod-locales';
 
 // main() reads the command line first (--help and --once never load the SDK); before serving it loads
 // telemetry, and only then undici, node:http and pino, which the instrumentations must see load.

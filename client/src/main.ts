@@ -4,6 +4,7 @@ import type { Logger } from '@sre-stack/runtime';
 import {
   CliError,
   cli,
+  type HeapSettings,
   loadTelemetry,
   metricsHostOption,
   parseDurationOption,
@@ -17,7 +18,7 @@ export async function main(argv?: string[]): Promise<void> {
   const args = argv ?? process.argv.slice(2);
   if (args[0] === 'experiment') {
     // An experiment is one trace: telemetry loads before the code that probes (not for --help).
-    if (!args.some((arg) => arg === '--help' || arg === '-h')) await loadTelemetry();
+    if (!args.some((arg) => arg === '--help' || arg === '-h')) await loadTelemetryAfterZod();
     const { experimentCommand } = await import('./experiment/cli.ts');
     process.exit(await experimentCommand(args.slice(1)));
   }
@@ -83,7 +84,7 @@ export async function main(argv?: string[]): Promise<void> {
     process.stderr.write(`prober: ${error.message}\nTry 'prober --help'.\n`);
     process.exit(EXIT_CONFIG);
   }
-  await loadTelemetry(PROBER_HEAP);
+  await loadTelemetryAfterZod(PROBER_HEAP);
   const { createLogger } = await import('@sre-stack/runtime');
   const logger = createLogger({ service: 'prober' });
   const metricsHost = options['metrics-host'] || undefined;
@@ -104,11 +105,12 @@ async function serve(options: {
     { toDefinitions },
     { probesFileSchema },
     { Monitor },
-    { recordConfigured },
+    metrics,
     { StatusPage },
     { routeCronWarnings },
     { Scheduler },
     { ExperimentScheduler },
+    { tracer },
   ] = await Promise.all([
     import('@sre-stack/runtime'),
     import('./config/definitions.ts'),
@@ -119,11 +121,12 @@ async function serve(options: {
     import('./scheduler/cron-warnings.ts'),
     import('./scheduler/scheduler.ts'),
     import('./experiment/schedule.ts'),
+    import('./tracing.ts'),
   ]);
   routeCronWarnings(logger);
   const lifecycle = createLifecycle({ logger, drainTimeoutMs: options.drainTimeoutMs });
   const status = new StatusPage({ logger, location, grafanaUrl: process.env.GRAFANA_URL });
-  const monitor = new Monitor({ logger, location, onResult: status.record });
+  const monitor = new Monitor({ logger, location, metrics, tracer, onResult: status.record });
   const scheduler = new Scheduler(monitor.createHandler, monitor.clock);
   const experiments = new ExperimentScheduler({ logger, location });
   let watched: Awaited<ReturnType<typeof watchConfig<typeof probesFileSchema>>>;
@@ -140,7 +143,7 @@ async function serve(options: {
         const definitions = toDefinitions(next);
         status.configure(next.history, definitions);
         const summary = scheduler.apply(definitions);
-        recordConfigured(definitions);
+        metrics.recordConfigured(definitions);
         logger.info({ config_file: file, ...summary }, 'config applied');
       },
     });
@@ -176,4 +179,14 @@ async function serve(options: {
     },
     'listening',
   );
+}
+
+/**
+ * zod first, which every command that loads telemetry needs anyway: the bin's module hook that leaves
+ * out zod's other locales (runtime/src/zod-locales.ts) goes once zod is loaded, and would slow each
+ * require() of the SDK's.
+ */
+async function loadTelemetryAfterZod(heap?: HeapSettings): Promise<void> {
+  await import('zod');
+  await loadTelemetry(heap);
 }

@@ -1,17 +1,9 @@
 // Wires each definition to the runner and the reporters: the JobHandler the scheduler calls. Holds the
 // per-probe state (up/down, recent window, last result) that /probes shows.
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from '@sre-stack/runtime';
 import { type Clock, systemClock } from './clock.ts';
 import { logRun, logTransition } from './reporters/log.ts';
-import {
-  forgetDefinition,
-  probeConsecutiveFailures,
-  probeUp,
-  recordLag,
-  recordRun,
-  recordSkipped,
-  registerDefinition,
-} from './reporters/metrics.ts';
 import { StateTracker, type Transition } from './reporters/state.ts';
 import { RecentWindow } from './reporters/window.ts';
 import { HttpTransport } from './runner/http.ts';
@@ -43,12 +35,12 @@ export class ProbeContext implements JobHandler {
       plannedAt,
       now: clock.now,
       location,
+      tracer: this.#monitor.tracer,
       report: (result, outcome) => {
         const transition = this.state.record(result.success, result.startedAt + result.durationMs);
         this.window.add(result.startedAt, result.success, result.durationMs);
         this.last = result;
-        if (this.#monitor.recordsMetrics)
-          recordRun(this.definition, result, this.state, outcome.certificateExpiry);
+        this.#monitor.metrics?.recordRun(this.definition, result, this.state, outcome.certificateExpiry);
         logRun(logger, result, location, this.definition.kind === 'probe' ? this.state : undefined);
         if (transition && this.definition.kind === 'probe') {
           logTransition(logger, this.definition, transition, this.state, location);
@@ -64,7 +56,7 @@ export class ProbeContext implements JobHandler {
 
   skipped(reason: SkipReason, count: number): void {
     const { kind, name } = this.definition;
-    recordSkipped(name, reason, count);
+    this.#monitor.metrics?.recordSkipped(name, reason, count);
     const why =
       reason === 'overlap'
         ? 'the previous run is still in progress'
@@ -73,7 +65,7 @@ export class ProbeContext implements JobHandler {
   }
 
   lagged(lagMs: number): void {
-    recordLag(lagMs);
+    this.#monitor.metrics?.recordLag(lagMs);
   }
 
   close(reason: 'removed' | 'replaced' | 'shutdown'): void {
@@ -82,12 +74,23 @@ export class ProbeContext implements JobHandler {
   }
 }
 
+/**
+ * The Prometheus side of the reports: the reporters/metrics module, passed in by the service that serves
+ * /metrics. It is not imported here, so --once (which reports to logs only) loads no metrics library.
+ */
+export type ProbeMetrics = Pick<
+  typeof import('./reporters/metrics.ts'),
+  'registerDefinition' | 'recordRun' | 'recordSkipped' | 'recordLag' | 'forgetDefinition' | 'forgetState'
+>;
+
 export interface MonitorOptions {
   logger: Logger;
   location: string;
   clock?: Clock;
-  /** --once reports to logs only. */
-  recordsMetrics?: boolean;
+  /** Where runs are counted; without it they go to logs (and onResult) only. */
+  metrics?: ProbeMetrics;
+  /** Where runs' spans come from; without it runs have none (--once exports nothing). */
+  tracer?: Tracer;
   /** Called after each run is reported (the status page's history). */
   onResult?: (definition: Definition, result: RunResult, transition: Transition | undefined) => void;
 }
@@ -96,7 +99,8 @@ export class Monitor {
   readonly logger: Logger;
   readonly location: string;
   readonly clock: Clock;
-  readonly recordsMetrics: boolean;
+  readonly metrics: ProbeMetrics | undefined;
+  readonly tracer: Tracer | undefined;
   readonly onResult: MonitorOptions['onResult'];
   /** The current context of each name (a replaced one is dropped when its successor is created). */
   readonly contexts = new Map<string, ProbeContext>();
@@ -105,7 +109,8 @@ export class Monitor {
     this.logger = options.logger;
     this.location = options.location;
     this.clock = options.clock ?? systemClock;
-    this.recordsMetrics = options.recordsMetrics ?? true;
+    this.metrics = options.metrics;
+    this.tracer = options.tracer;
     this.onResult = options.onResult;
   }
 
@@ -113,27 +118,28 @@ export class Monitor {
   readonly createHandler = (definition: Definition): ProbeContext => {
     const context = new ProbeContext(definition, this);
     this.contexts.set(definition.name, context);
-    if (this.recordsMetrics) registerDefinition(definition, this.location);
+    this.metrics?.registerDefinition(definition, this.location);
     return context;
   };
 
   closed(context: ProbeContext, reason: 'removed' | 'replaced' | 'shutdown'): void {
-    if (reason === 'shutdown' || !this.recordsMetrics) return;
+    if (reason === 'shutdown') return;
     const { definition } = context;
     const successor = this.contexts.get(definition.name);
     if (successor === context) this.contexts.delete(definition.name);
+    const { metrics } = this;
+    if (metrics === undefined) return;
     if (reason === 'removed') {
-      if (successor === context) forgetDefinition(definition);
+      if (successor === context) metrics.forgetDefinition(definition);
       return;
     }
     if (!successor) return;
     if (successor.definition.kind !== definition.kind) {
-      forgetDefinition(definition);
-      registerDefinition(successor.definition, this.location);
+      metrics.forgetDefinition(definition);
+      metrics.registerDefinition(successor.definition, this.location);
     } else if (successor.last === undefined && definition.kind === 'probe') {
       // The successor starts from "unknown": do not show the old state until it has run.
-      probeUp.remove({ probe: definition.name });
-      probeConsecutiveFailures.remove({ probe: definition.name });
+      metrics.forgetState(definition.name);
     }
   }
 }

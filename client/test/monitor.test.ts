@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { registry } from '@sre-stack/runtime';
 import { Monitor } from '../src/monitor.ts';
+import * as metrics from '../src/reporters/metrics.ts';
 import { probesSnapshot } from '../src/reporters/probes-route.ts';
 import type { RequestSpec } from '../src/types.ts';
 import { probeDefinition } from './helpers/definitions.ts';
@@ -26,7 +27,7 @@ describe('monitor', () => {
 
   it('logs one line per run with every reported field, and a line per state change', async () => {
     const { logger, lines } = captureLogger();
-    const monitor = new Monitor({ logger, location: 'eu-1' });
+    const monitor = new Monitor({ logger, location: 'eu-1', metrics });
     const context = monitor.createHandler(
       probeDefinition({ name: 'm-down', url: `${fixture.url}/down`, failureThreshold: 2 }),
     );
@@ -68,7 +69,7 @@ describe('monitor', () => {
 
   it('records the metrics, with series created at zero and removed when the probe goes', async () => {
     const { logger } = captureLogger();
-    const monitor = new Monitor({ logger, location: 'eu-1' });
+    const monitor = new Monitor({ logger, location: 'eu-1', metrics });
     const definition = probeDefinition({ name: 'm-ok', url: `${fixture.url}/ok` });
     const context = monitor.createHandler(definition);
     assert.ok(
@@ -119,7 +120,7 @@ describe('monitor', () => {
 
   it('counts actions by result and skips by reason', async () => {
     const { logger, lines } = captureLogger();
-    const monitor = new Monitor({ logger, location: 'local' });
+    const monitor = new Monitor({ logger, location: 'local', metrics });
     const definition = {
       ...probeDefinition({ name: 'm-act', url: `${fixture.url}/ok` }),
       kind: 'action' as const,
@@ -144,7 +145,7 @@ describe('monitor', () => {
 
   it('shows last result, state and window in the /probes snapshot', async () => {
     const { logger } = captureLogger();
-    const monitor = new Monitor({ logger, location: 'local' });
+    const monitor = new Monitor({ logger, location: 'local', metrics });
     const definition = probeDefinition({ name: 'm-snap', url: `${fixture.url}/ok` });
     const context = monitor.createHandler(definition);
     for (let i = 0; i < 3; i++) await context.run(definition.requests[0] as RequestSpec, monitor.clock.now());

@@ -3,9 +3,10 @@
 // every probe run and control request in it; a JSON journal of everything; metrics and a Grafana
 // annotation for the fault window.
 import { writeFile } from 'node:fs/promises';
-import { type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Span, SpanStatusCode } from '@opentelemetry/api';
 import type { Logger } from '@sre-stack/runtime';
 import { type Clock, systemClock } from '../clock.ts';
+import { tracer } from '../tracing.ts';
 import { FaultWindowAnnotation, type GrafanaTarget } from './grafana.ts';
 import type { Experiment } from './load.ts';
 import { type ExperimentPhase, enterPhase, recordVerdict, type Verdict } from './metrics.ts';
@@ -14,7 +15,6 @@ import type { Step } from './schema.ts';
 import { type CheckResult, checkSteadyState } from './steady-state.ts';
 import { runStep, type StepResult } from './steps.ts';
 
-const tracer = trace.getTracer('@sre-stack/client');
 /** Faults set without expires_in outlive the planned run by this much, so a killed prober heals too. */
 const FAULT_EXPIRY_MARGIN_MS = 60_000;
 

@@ -7,6 +7,7 @@ import { logRun } from '../reporters/log.ts';
 import { percentile } from '../reporters/window.ts';
 import { HttpTransport } from '../runner/http.ts';
 import { runDefinition } from '../runner/run.ts';
+import { tracer } from '../tracing.ts';
 import type { Definition, RequestSpec } from '../types.ts';
 
 export interface Tolerance {
@@ -71,6 +72,7 @@ export async function checkSteadyState(options: CheckOptions): Promise<CheckResu
         plannedAt,
         now: clock.now,
         location: options.location,
+        tracer,
         report: (result) => {
           if (options.logRuns) logRun(options.logger, result, options.location);
         },

@@ -149,6 +149,12 @@ export function recordRun(
   if (certificateExpiry !== undefined) probeCertificateExpiry.set({ probe: name }, certificateExpiry);
 }
 
+/** A replaced probe's successor starts from "unknown": no state is shown until it has run. */
+export function forgetState(probe: string): void {
+  probeUp.remove({ probe });
+  probeConsecutiveFailures.remove({ probe });
+}
+
 export function recordSkipped(name: string, reason: SkipReason, count: number): void {
   runsSkipped.inc({ probe: name, reason }, count);
 }

@@ -1,13 +1,17 @@
 // One run of a probe or action: a span around the HTTP exchange, assertions, classification, and the
 // report made while the span is still active (so log lines carry its trace_id and metrics its exemplar).
-import { isSpanContextValid, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+// The tracer is passed in, and this file takes only the OTel API's types: --once, which exports nothing,
+// runs without spans and without loading the API.
+import type { Span, SpanStatusCode, Tracer } from '@opentelemetry/api';
 import type { Definition, RequestSpec, RunResult } from '../types.ts';
 import { displayUrl } from '../url/display.ts';
 import { checkExpectations, needsBody } from './assertions.ts';
 import { classifyError, describeError } from './classify.ts';
 import type { HttpOutcome, HttpTransport } from './http.ts';
 
-const tracer = trace.getTracer('@sre-stack/client');
+const STATUS_ERROR = 2 satisfies SpanStatusCode.ERROR;
+/** The trace id of a span that belongs to no trace (the API's no-op tracer makes them). */
+const INVALID_TRACE_ID = '0'.repeat(32);
 
 export interface RunOptions {
   request: RequestSpec;
@@ -17,16 +21,19 @@ export interface RunOptions {
   plannedAt: number;
   now: () => number;
   location: string;
+  /** Where the run's span comes from; without one the run has no span and its result no trace id. */
+  tracer?: Tracer | undefined;
   /** Called inside the span, before it ends. */
   report: (result: RunResult, outcome: HttpOutcome) => void;
 }
 
 export function runDefinition(definition: Definition, options: RunOptions): Promise<RunResult> {
-  const { request } = options;
+  const { request, tracer } = options;
+  if (tracer === undefined) return exchangeAndReport(definition, options, undefined);
   return tracer.startActiveSpan(
     `${definition.kind} ${definition.name}`,
     {
-      kind: SpanKind.INTERNAL,
+      // The default kind, INTERNAL: the HTTP client instrumentation makes the CLIENT span under it.
       attributes: {
         'probe.name': definition.name,
         'probe.kind': definition.kind,
@@ -39,23 +46,33 @@ export function runDefinition(definition: Definition, options: RunOptions): Prom
     },
     async (span) => {
       try {
-        const startedAt = options.now();
-        const outcome = await options.transport.exchange(request, {
-          timeoutMs: definition.timeoutMs,
-          captureBody: needsBody(definition.expect),
-          now: options.now,
-        });
-        const result = toResult(definition, request, outcome, options.plannedAt, startedAt);
-        const spanContext = span.spanContext();
-        if (isSpanContextValid(spanContext)) result.traceId = spanContext.traceId;
-        annotate(span, result);
-        options.report(result, outcome);
-        return result;
+        return await exchangeAndReport(definition, options, span);
       } finally {
         span.end();
       }
     },
   );
+}
+
+async function exchangeAndReport(
+  definition: Definition,
+  options: RunOptions,
+  span: Span | undefined,
+): Promise<RunResult> {
+  const startedAt = options.now();
+  const outcome = await options.transport.exchange(options.request, {
+    timeoutMs: definition.timeoutMs,
+    captureBody: needsBody(definition.expect),
+    now: options.now,
+  });
+  const result = toResult(definition, options.request, outcome, options.plannedAt, startedAt);
+  if (span !== undefined) {
+    const { traceId } = span.spanContext();
+    if (traceId !== INVALID_TRACE_ID) result.traceId = traceId;
+    annotate(span, result);
+  }
+  options.report(result, outcome);
+  return result;
 }
 
 function toResult(
@@ -124,6 +141,6 @@ function annotate(span: Span, result: RunResult): void {
   }
   if (!result.success) {
     span.setAttribute('error.type', result.errorType ?? 'other');
-    span.setStatus({ code: SpanStatusCode.ERROR, message: result.error ?? '' });
+    span.setStatus({ code: STATUS_ERROR, message: result.error ?? '' });
   }
 }

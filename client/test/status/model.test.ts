@@ -30,7 +30,7 @@ function source(count: number): StatusSource {
   );
   const definitions = toDefinitions(file);
   const history = new HistoryStore();
-  const monitor = new Monitor({ logger, location: 'test', recordsMetrics: false });
+  const monitor = new Monitor({ logger, location: 'test' });
   for (const definition of definitions) {
     const context = monitor.createHandler(definition);
     for (let index = 0; index < 3; index++) {

@@ -17,7 +17,7 @@ describe('status routes', () => {
     clock: { now: () => now, setTimeout, clearTimeout },
     grafanaUrl: 'http://admin:pw@grafana.test:3000/',
   });
-  const monitor = new Monitor({ logger, location: 'test', recordsMetrics: false, onResult: status.record });
+  const monitor = new Monitor({ logger, location: 'test', onResult: status.record });
   const alpha = probeDefinition({
     name: 'alpha',
     url: 'http://user:hunter2@127.0.0.1:9/status?token=abc',
