@@ -2,7 +2,6 @@
 // rollbacks, tagged `chaos`, so every dashboard with the chaos annotation query shows it. Only when
 // GRAFANA_URL and GRAFANA_TOKEN (a service account token) are set; a failure is logged, never fatal.
 import type { Logger } from '@sre-stack/runtime';
-import { request } from 'undici';
 
 export interface GrafanaTarget {
   url: string;
@@ -48,6 +47,8 @@ export class FaultWindowAnnotation {
 
   private async call(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<unknown> {
     try {
+      // undici's full API loads at the first annotation, not with every prober that schedules experiments.
+      const { request } = await import('undici');
       const response = await request(`${this.target.url}${path}`, {
         method,
         headers: { authorization: `Bearer ${this.target.token}`, 'content-type': 'application/json' },

@@ -2,7 +2,6 @@
 // fault set (or cleared) through the proxy's admin API. A step never throws: its result says what
 // happened, and the runner decides.
 import { formatDuration } from '@sre-stack/runtime';
-import { request as send } from 'undici';
 import { type Clock, systemClock } from '../clock.ts';
 import { USER_AGENT } from '../config/definitions.ts';
 import type { Step } from './schema.ts';
@@ -134,6 +133,9 @@ async function call(
   },
 ): Promise<Pick<StepResult, 'ok' | 'status' | 'error' | 'response'>> {
   try {
+    // undici's full API loads at the first step that calls out, not with every prober that schedules
+    // experiments; the probes themselves use its Client alone (runner/undici-core.ts).
+    const { request: send } = await import('undici');
     const response = await send(url, {
       method: method as 'GET',
       headers: options.headers,
