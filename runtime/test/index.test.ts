@@ -52,6 +52,23 @@ describe('the public API', () => {
     assert.equal(typeof runtime.registry.metrics, 'function');
   });
 
+  test("the parts exported alone are the main entry's own", async () => {
+    // Commands that answer at once (--once, --check) import these rather than the main entry.
+    const parts: Record<string, string[]> = {
+      '@sre-stack/runtime/clock': ['systemClock', 'sleep'],
+      '@sre-stack/runtime/config': ['loadConfigFile', 'ConfigError', 'duration', 'configPath'],
+      '@sre-stack/runtime/display-url': ['displayUrl', 'REDACTED'],
+      '@sre-stack/runtime/lifecycle': ['createLifecycle', 'drainHttpServer'],
+      '@sre-stack/runtime/logger': ['createLogger'],
+    };
+    for (const [path, names] of Object.entries(parts)) {
+      const part = (await import(path)) as Record<string, unknown>;
+      for (const name of names) {
+        assert.equal(part[name], (runtime as Record<string, unknown>)[name], `${path} ${name}`);
+      }
+    }
+  });
+
   test('@sre-stack/runtime/testing exports the test helpers', () => {
     for (const name of ['startProcess', 'freePort', 'eventually', 'startOtlpReceiver']) {
       assert.equal(typeof (testing as Record<string, unknown>)[name], 'function', name);
