@@ -1,6 +1,11 @@
+// First: prom-client gets the OTel API's ES build, not a second copy (see one-otel-api.ts).
+import './one-otel-api.ts';
 import { trace } from '@opentelemetry/api';
 import { collectDefaultMetrics, Gauge, Histogram, type OpenMetricsContentType, Registry } from 'prom-client';
+import { removeOtelApiHook } from './one-otel-api.ts';
 import { provideRegistry } from './registry-slot.ts';
+
+removeOtelApiHook();
 
 export { Counter, Gauge, Histogram } from 'prom-client';
 
