@@ -1,12 +1,13 @@
 // The schedule-lag benchmark's peer: the bare floor of a prober. N probes on the same plan as the real
 // one (offset + k·period on the epoch, offsets spread over the period, a timer per probe armed from the
-// plan), each run a fresh connection through an undici Client, the body read to the end, the
-// connection closed. No telemetry, no logs, no metrics, no state: what any prober pays for its runs.
+// plan), each run a fresh connection through the probe's undici Client (a dispatch handler, as the
+// prober's runner uses), the body read to the end, the connection closed. No telemetry, no logs, no
+// metrics, no state: what any prober pays for its runs.
 // Prints one JSON line (runs, failures, lag quantiles in ms) when it gets SIGTERM.
 //
 //   node bench/bare-prober.ts --target http://127.0.0.1:8080/status --probes 200 --every 1000 --warmup 10
 import { parseArgs } from 'node:util';
-import { Client } from 'undici';
+import { Client, type Dispatcher } from 'undici';
 
 const { values } = parseArgs({
   options: {
@@ -31,22 +32,39 @@ let failures = 0;
 
 const now = () => performance.timeOrigin + performance.now();
 
-async function run(): Promise<void> {
-  const client = new Client(target.origin, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  try {
-    const response = await client.request({ path: target.pathname, method: 'GET' });
-    for await (const _chunk of response.body) {
-      // Read to the end, as the prober does.
-    }
-    if (response.statusCode !== 200) failures++;
-  } catch {
-    failures++;
-  } finally {
-    await client.close().catch(() => {});
-  }
+/**
+ * One run: a request on a fresh connection (`reset` closes it after the response), the body read to
+ * the end through a plain dispatch handler. Each probe keeps its Client, as the prober does.
+ */
+function run(client: Client): Promise<void> {
+  return new Promise((resolve) => {
+    let status = 0;
+    let running: Dispatcher.DispatchController | undefined;
+    const timer = setTimeout(() => running?.abort(new Error('timeout')), timeoutMs);
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      if (!ok || status !== 200) failures++;
+      resolve();
+    };
+    client.dispatch(
+      { path: target.pathname, method: 'GET', reset: true },
+      {
+        onRequestStart(controller) {
+          running = controller;
+        },
+        onResponseStart(_controller, statusCode) {
+          status = statusCode;
+        },
+        onResponseData() {},
+        onResponseEnd: () => done(true),
+        onResponseError: () => done(false),
+      },
+    );
+  });
 }
 
 function schedule(offsetMs: number): void {
+  const client = new Client(target.origin, { headersTimeout: 0, bodyTimeout: 0 });
   let next = (Math.floor((now() - offsetMs) / periodMs) + 1) * periodMs + offsetMs;
   const fire = () => {
     const started = now();
@@ -58,7 +76,7 @@ function schedule(offsetMs: number): void {
     next += periodMs;
     while (next <= started) next += periodMs;
     setTimeout(fire, next - now());
-    void run();
+    void run(client);
   };
   setTimeout(fire, next - now());
 }
