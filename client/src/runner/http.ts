@@ -140,7 +140,7 @@ async function exchangeOn(
   captureBody: boolean,
 ): Promise<HttpOutcome> {
   const startedAt = recorder.now();
-  const exchange = new Exchange(recorder, captureBody);
+  const exchange = new ExchangeHandler(recorder, captureBody);
   const timer = setTimeout(() => exchange.timeOut(), timeoutMs);
   client.dispatch(
     { path: target.path, method: spec.method as 'GET', headers: spec.headers, body: spec.body ?? null },
@@ -169,7 +169,7 @@ async function exchangeOn(
  * signal reaches undici only once the request is on the wire, so a handshake that never finished held
  * the run long past its timeout.
  */
-class Exchange implements DispatchHandler {
+class ExchangeHandler implements DispatchHandler {
   statusCode: number | undefined;
   headers: HttpOutcome['headers'] = {};
   readonly chunks: Buffer[] = [];
