@@ -4,8 +4,7 @@ import type { Logger } from '@sre-stack/runtime';
 import {
   CliError,
   cli,
-  type HeapSettings,
-  loadTelemetry,
+  loadTelemetryAfterZod,
   metricsHostOption,
   parseDurationOption,
   parsePort,
@@ -179,14 +178,4 @@ async function serve(options: {
     },
     'listening',
   );
-}
-
-/**
- * zod first, which every command that loads telemetry needs anyway: the bin's module hook that leaves
- * out zod's other locales (runtime/src/zod-locales.ts) goes once zod is loaded, and would slow each
- * require() of the SDK's.
- */
-async function loadTelemetryAfterZod(heap?: HeapSettings): Promise<void> {
-  await import('zod');
-  await loadTelemetry(heap);
 }

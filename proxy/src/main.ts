@@ -1,7 +1,7 @@
 // Entry point: `certs`, --check, one serving thread, or a main thread with its worker threads. The
 // rgate bin comes in here too, with its own command line.
 // Only the command line is imported up front: `certs`, --help and --check answer without the SDK.
-import { loadTelemetry } from '@sre-stack/runtime/cli';
+import { loadTelemetryAfterZod } from '@sre-stack/runtime/cli';
 import { type ProxyOptions, parseOptions } from './cli.ts';
 import { PROXY_HEAP } from './heap.ts';
 
@@ -21,11 +21,8 @@ export async function main(flavor: 'proxy' | 'rgate' = 'proxy'): Promise<void> {
     const { checkConfig } = await import('./check.ts');
     process.exit(await checkConfig(options.config, flavor));
   }
-  // zod first, which serving needs anyway: the bin's module hook that leaves out zod's other locales
-  // (runtime/src/zod-locales.ts) goes once zod is loaded, and would slow each require() of the SDK's.
-  await import('zod');
   // Telemetry before the code that serves (node:http, undici, pino), which its hooks must see load.
-  const telemetry = await loadTelemetry(PROXY_HEAP);
+  const telemetry = await loadTelemetryAfterZod(PROXY_HEAP);
   const [{ setLogsExported }, { setSpanRecording }] = await Promise.all([
     import('./loggers.ts'),
     import('./telemetry/tracing.ts'),

@@ -142,6 +142,16 @@ export async function loadTelemetry(heap?: HeapSettings): Promise<TelemetryState
   return (await import('./telemetry.ts')).telemetry;
 }
 
+/**
+ * loadTelemetry for a service whose bin imports the zod-locales hook (zod-locales.ts): zod first, which
+ * such a service needs anyway, because the hook goes only once zod has loaded and would otherwise slow
+ * each require() of the SDK's.
+ */
+export async function loadTelemetryAfterZod(heap?: HeapSettings): Promise<TelemetryState> {
+  await import('zod');
+  return loadTelemetry(heap);
+}
+
 /** A duration from a flag or variable ("5s", "500ms"), in milliseconds. */
 export function parseDurationOption(value: string | undefined, what: string): number {
   const ms = parseDuration(value ?? '');
