@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -47,6 +48,9 @@ describe('https probes', () => {
   let dir: string;
   let server: Server;
   let url: string;
+  /** Offers HTTP/2 and HTTP/1.1 (ALPN), as most public HTTPS servers do, and says which one it served. */
+  let h2Server: Http2SecureServer;
+  let h2Url: string;
   before(async () => {
     if (!available) return;
     dir = await tempDir();
@@ -79,11 +83,22 @@ describe('https probes', () => {
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `https://localhost:${(server.address() as AddressInfo).port}/`;
+    h2Server = createSecureServer(
+      {
+        key: await readFile(join(dir, 'key.pem')),
+        cert: await readFile(join(dir, 'cert.pem')),
+        allowHTTP1: true,
+      },
+      (request, response) => response.end(`served over HTTP/${request.httpVersion}`),
+    );
+    await new Promise<void>((resolve) => h2Server.listen(0, '127.0.0.1', resolve));
+    h2Url = `https://localhost:${(h2Server.address() as AddressInfo).port}/`;
   });
   after(async () => {
     if (!available) return;
     server.closeAllConnections();
     server.close();
+    h2Server.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -117,5 +132,31 @@ describe('https probes', () => {
       probeDefinition({ name: 'insecure', url, tls: { insecureSkipVerify: true } }),
     );
     assert.equal(result.success, true, result.error);
+  });
+
+  it('speaks HTTP/2 to a server that offers it, one connection per run', {
+    skip: !available && 'openssl not installed',
+  }, async () => {
+    const definition = probeDefinition({
+      name: 'h2',
+      url: h2Url,
+      tls: { caFile: join(dir, 'cert.pem') },
+      expect: { body: { contains: 'served over HTTP/2.0' } },
+    });
+    // One transport for both runs, as a scheduled probe keeps it: the second run connects anew.
+    const transport = new HttpTransport(definition.tls);
+    for (const run of [1, 2]) {
+      const result = await runDefinition(definition, {
+        request: definition.requests[0] as RequestSpec,
+        transport,
+        plannedAt: systemClock.now(),
+        now: systemClock.now,
+        location: 'test',
+        report: () => {},
+      });
+      assert.equal(result.success, true, `run ${run}: ${result.error}`);
+      assert.ok(result.phases.connect > 0 && result.phases.tls > 0, `run ${run} made its own connection`);
+    }
+    transport.close();
   });
 });
