@@ -48,7 +48,7 @@ describe('https probes', () => {
   let dir: string;
   let server: Server;
   let url: string;
-  /** Offers HTTP/2 and HTTP/1.1 (ALPN), as most public HTTPS servers do, and says which one it served. */
+  /** Offers HTTP/2 and HTTP/1.1 (ALPN), as HTTPS servers commonly do, and says which one it served. */
   let h2Server: Http2SecureServer;
   let h2Url: string;
   before(async () => {

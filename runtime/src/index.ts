@@ -52,6 +52,7 @@ export {
   endServerSpan,
   exemplarOf,
   type ServerSpan,
+  sampledTraceId,
   startServerSpan,
   traceFields,
   unrecordedSpan,

@@ -6,7 +6,13 @@ import { after, afterEach, describe, test } from 'node:test';
 import { propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { endServerSpan, exemplarOf, startServerSpan, traceFields } from '../src/telemetry/server-span.ts';
+import {
+  endServerSpan,
+  exemplarOf,
+  sampledTraceId,
+  startServerSpan,
+  traceFields,
+} from '../src/telemetry/server-span.ts';
 import { setActiveTelemetry, type TelemetryState } from '../src/telemetry/state.ts';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -50,6 +56,7 @@ describe('startServerSpan', () => {
     assert.match(fields.span_id ?? '', /^(?!0{16})[0-9a-f]{16}$/);
     assert.notEqual(fields.span_id, PARENT_ID);
     assert.equal(fields.trace_flags, '01');
+    assert.equal(sampledTraceId(span), TRACE_ID);
     assert.deepEqual(exemplarOf(span), { trace_id: TRACE_ID });
     endServerSpan(span, 200, true);
     assert.deepEqual(exporter.getFinishedSpans(), []);
@@ -70,6 +77,7 @@ describe('startServerSpan', () => {
       '/status',
     );
     assert.equal(traceFields(span).trace_flags, '00');
+    assert.equal(sampledTraceId(span), undefined);
     assert.equal(exemplarOf(span), undefined);
   });
 

@@ -5,10 +5,10 @@ import { context, type Span, trace } from '@opentelemetry/api';
 import {
   type DirectLine,
   endServerSpan,
-  exemplarOf,
   type Logger,
   methodLabel,
   rootContext,
+  sampledTraceId,
   traceFields,
 } from '@sre-stack/runtime';
 import { requestDuration } from './metrics.ts';
@@ -44,10 +44,10 @@ export function observeRequest(observation: Observation): void {
     const finished = response.writableFinished;
     const status = response.statusCode;
     endServerSpan(span, status, finished);
-    if (finished) {
-      const sampled = exemplarOf(span);
-      requestDuration.child(methodLabel(method), route, String(status)).observe(seconds, sampled?.trace_id);
-    }
+    if (finished)
+      requestDuration
+        .child(methodLabel(method), route, String(status))
+        .observe(seconds, sampledTraceId(span));
     const shownPath = path.length > 200 ? `${path.slice(0, 200)}...` : path;
     const durationMs = Math.round(seconds * 10_000) / 10;
     if (observation.accessLine) {

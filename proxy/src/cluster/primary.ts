@@ -18,8 +18,7 @@ import {
   startAdminServer,
   watchConfig,
 } from '@sre-stack/runtime';
-import type { MetricSnapshot } from '@sre-stack/runtime/lean-metrics';
-import { LeanCounter } from '@sre-stack/runtime/lean-metrics';
+import { LeanCounter, type MetricSnapshot } from '@sre-stack/runtime/lean-metrics';
 import { anyConfigSchema, describeConfigFile } from '../adapters/index.ts';
 import { configRoute } from '../admin.ts';
 import type { ProxyOptions } from '../cli.ts';

@@ -1,15 +1,10 @@
 // One request on its way through the proxy: what the policies read and annotate, and what the access
 // log, the metrics and the spans report once it is done.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sampledTraceId } from '@sre-stack/runtime';
 import { type Clock, systemClock } from '../clock.ts';
 import { clientAddress } from '../http/forwarded.ts';
-import {
-  type Context,
-  extractContext,
-  type Span,
-  sampledTraceId,
-  startServerSpan,
-} from '../telemetry/tracing.ts';
+import { type Context, extractContext, type Span, startServerSpan } from '../telemetry/tracing.ts';
 import type { DecidedBy } from './outcome.ts';
 import type { CompiledRoute, Target } from './types.ts';
 

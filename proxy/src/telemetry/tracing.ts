@@ -110,12 +110,6 @@ export function injectContext(parent: Context, span: Span, headers: string[]): v
   propagation.inject(trace.setSpan(parent, span), headers, flatListSetter);
 }
 
-/** The trace id when the span is sampled: what an exemplar links to. */
-export function sampledTraceId(span: Span): string | undefined {
-  const context = span.spanContext();
-  return (context.traceFlags & 1) === 1 ? context.traceId : undefined;
-}
-
 export function endSpan(
   span: Span,
   status: number | undefined,

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import {
   type Context,
   INVALID_SPAN_CONTEXT,
+  INVALID_TRACEID,
   isSpanContextValid,
   propagation,
   type Span,
@@ -143,10 +144,18 @@ export function traceFields(span: Span): { trace_id?: string; span_id?: string; 
   };
 }
 
-/** The exemplar for a span if it is sampled: the label Grafana's exemplar link is set to. */
+/**
+ * The trace id of a sampled span: what an exemplar links to (a lean histogram's observe() takes it).
+ * Asked once per request, so only the flag and the all-zero id are checked: ids that reach a span were
+ * validated when they were made or extracted.
+ */
+export function sampledTraceId(span: Span): string | undefined {
+  const { traceId, traceFlags } = span.spanContext();
+  return (traceFlags & TraceFlags.SAMPLED) !== 0 && traceId !== INVALID_TRACEID ? traceId : undefined;
+}
+
+/** The exemplar for a span if it is sampled (prom-client's shape): the label Grafana's link is set to. */
 export function exemplarOf(span: Span): Record<string, string> | undefined {
-  const spanContext = span.spanContext();
-  if (!isSpanContextValid(spanContext) || (spanContext.traceFlags & TraceFlags.SAMPLED) === 0)
-    return undefined;
-  return { trace_id: spanContext.traceId };
+  const traceId = sampledTraceId(span);
+  return traceId === undefined ? undefined : { trace_id: traceId };
 }
