@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} in plain strings is the syntax under test.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -396,7 +397,29 @@ describe('loadConfigFile', () => {
   });
 
   test('a directory instead of a file is a ConfigError too', async () => {
-    await assert.rejects(loadConfigFile(directory, schema), ConfigError);
+    await assert.rejects(loadConfigFile(directory, schema), {
+      name: 'ConfigError',
+      message: `${directory}:1:1: this is a directory, not a file`,
+    });
+  });
+
+  test('a named pipe is refused without waiting for a writer', async () => {
+    const fifo = join(directory, 'pipe.yaml');
+    execFileSync('mkfifo', [fifo]);
+    // Opening a FIFO to read would wait for a writer forever; reading one would wait for its end.
+    await assert.rejects(loadConfigFile(fifo, schema), {
+      name: 'ConfigError',
+      message: `${fifo}:1:1: this is a named pipe, not a regular file`,
+    });
+  });
+
+  test('a device (a link to /dev/zero) is refused without reading it: it never ends', async () => {
+    const link = join(directory, 'zero.yaml');
+    await symlink('/dev/zero', link);
+    await assert.rejects(loadConfigFile(link, schema), {
+      name: 'ConfigError',
+      message: `${link}:1:1: this is a device, not a regular file`,
+    });
   });
 });
 

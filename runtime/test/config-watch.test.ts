@@ -198,6 +198,34 @@ describe('watchConfig: reloads', () => {
     await eventually(() => assert.equal(config.current.greeting, 'back'), WAIT_MS);
   });
 
+  test('a file gone for good is said once, and the last good config runs on', async () => {
+    await freshFile('greeting: hello\nport: 1\n');
+    const config = await startWatching();
+    await unlink(file);
+    const said = () =>
+      log.lines.filter((line) => line.msg === 'config file not found, keeping the last good config');
+    await eventually(() => assert.equal(said().length, 1), WAIT_MS);
+    assert.equal(config.current.greeting, 'hello');
+    await config.reload('test');
+    assert.equal(said().length, 1);
+    await writeFile(file, 'greeting: back\nport: 1\n');
+    await eventually(() => assert.equal(config.current.greeting, 'back'), WAIT_MS);
+  });
+
+  test('an emptied file is refused on reload (a save caught halfway, a truncation)', async () => {
+    await freshFile('greeting: hello\nport: 1\n');
+    const config = await startWatching();
+    await writeFile(file, '\n');
+    await eventually(async () => assert.equal(await reloadSuccessful(), 0), WAIT_MS);
+    assert.equal(config.current.greeting, 'hello');
+    assert.equal(applied.length, 1);
+    const refused = log.lines.find((line) => line.level === 'error');
+    assert.match(String(refused?.msg), /the file is empty; a reload never applies an empty file/);
+    await writeFile(file, 'greeting: full\nport: 1\n');
+    await eventually(() => assert.equal(config.current.greeting, 'full'), WAIT_MS);
+    assert.equal(await reloadSuccessful(), 1);
+  });
+
   test('touching the file without changing it applies nothing', async () => {
     await freshFile('greeting: hello\nport: 1\n');
     const config = await startWatching();

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
-import { DURATION_PATTERN, duration, formatDuration, parseDuration } from '../src/config/duration.ts';
+import {
+  DURATION_PATTERN,
+  duration,
+  formatDuration,
+  MAX_DURATION_MS,
+  parseDuration,
+} from '../src/config/duration.ts';
 
 describe('parseDuration', () => {
   test('reads Go-style durations into milliseconds', () => {
@@ -56,6 +62,18 @@ describe('duration() zod type', () => {
       result.error?.issues[0]?.message ?? '',
       /^write a duration like 3s, 500ms or 1m30s, not "10 seconds"$/,
     );
+  });
+
+  test('refuses what no timer can wait for (over 596h), unless the field allows more', () => {
+    assert.equal(duration().parse('596h'), MAX_DURATION_MS);
+    // Node fires a timer above 2^31 - 1 ms at once: a longer timeout would act as almost none.
+    assert.ok(MAX_DURATION_MS <= 2 ** 31 - 1);
+    const result = duration().safeParse('600h');
+    assert.equal(result.success, false);
+    assert.equal(result.error?.issues[0]?.message, 'must be at most 596h');
+    assert.equal(duration({ maxMs: 5000 }).safeParse('6s').error?.issues[0]?.message, 'must be at most 5s');
+    // A max-age is never a timer: a year is fine there.
+    assert.equal(duration({ maxMs: Number.POSITIVE_INFINITY }).parse('8760h'), 8760 * 3_600_000);
   });
 
   test('refuses numbers: YAML `timeout: 5` has no unit, which is ambiguous', () => {

@@ -1,7 +1,7 @@
 // The probes file: what users edit. Every rule that can be checked before running lives here, so that a
 // mistake is reported with its file:line:column and a running prober keeps its last good config.
 import { existsSync } from 'node:fs';
-import { configPath, duration, formatDuration } from '@sre-stack/runtime/config';
+import { configPath, duration, formatDuration, headerFields } from '@sre-stack/runtime/config';
 import { z } from 'zod';
 import { cronPeriodMs, cronProblem } from './cron.ts';
 import { STATUS_MATCHER_PATTERN } from './status-ranges.ts';
@@ -31,9 +31,7 @@ export const httpUrl = z
 
 const method = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET');
 
-const headers = z
-  .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a valid header name'), z.string())
-  .meta({ description: 'Request headers.' });
+const headers = headerFields().meta({ description: 'Request headers.' });
 
 const body = z
   .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])

@@ -1,7 +1,7 @@
 // The experiment file: a steady-state hypothesis, a method that injects faults, rollbacks that undo
 // them. Everything checkable is checked here, so a bad file fails with file:line:column before anything
 // is injected. Keys are snake_case, as in the issue's contract and Chaos Toolkit's files.
-import { duration, formatDuration } from '@sre-stack/runtime';
+import { duration, formatDuration, headerFields } from '@sre-stack/runtime';
 import { z } from 'zod';
 import { expectSchema, httpUrl } from '../config/schema.ts';
 
@@ -10,9 +10,7 @@ export const MIN_EVERY_MS = 20;
 export const DEFAULT_EVERY = '200ms';
 export const DEFAULT_PROBE_TIMEOUT = '2s';
 
-const headers = z
-  .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a valid header name'), z.string())
-  .meta({ description: 'Request headers.' });
+const headers = headerFields().meta({ description: 'Request headers.' });
 
 const every = duration()
   .refine((ms) => ms >= MIN_EVERY_MS, `must be at least ${MIN_EVERY_MS}ms`)

@@ -1,7 +1,7 @@
 // The proxy's native config. Other formats (the sidecar YAML, rgate's config, the load balancer's)
 // are translated into this one by the adapters in ../adapters/, so every concept lives here once: a route has a `match`,
 // `policies`, and either an `upstream` group (targets + balancer) or a `static` response.
-import { configPath, duration, movedField } from '@sre-stack/runtime/config';
+import { configPath, duration, headerFields, headerName, movedField } from '@sre-stack/runtime/config';
 import { z } from 'zod';
 import { POLICIES } from '../policies/index.ts';
 import { STRATEGY_NAMES } from '../upstream/balancer.ts';
@@ -43,14 +43,10 @@ const target = z
   ])
   .transform((value) => (typeof value === 'string' ? { url: value, weight: 1 } : value));
 
-const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a valid header name');
 const headerEdits = z
   .strictObject({
-    set: z
-      .record(headerName, z.string())
-      .default({})
-      .meta({ description: 'Headers to set (replacing any of that name).' }),
-    remove: z.array(headerName).default([]).meta({ description: 'Headers to drop.' }),
+    set: headerFields().default({}).meta({ description: 'Headers to set (replacing any of that name).' }),
+    remove: z.array(headerName()).default([]).meta({ description: 'Headers to drop.' }),
   })
   .prefault({});
 
@@ -195,7 +191,7 @@ export const routeSchema = z
         status: z.int().min(200).max(599).default(200),
         body: z.string().default(''),
         contentType: z.string().default('text/plain; charset=utf-8'),
-        headers: z.record(headerName, z.string()).default({}),
+        headers: headerFields().default({}),
       })
       .optional()
       .meta({ description: 'Answer locally instead of forwarding.' }),
@@ -261,7 +257,8 @@ const tlsSchema = z
       description:
         'Time a client has to complete the TLS handshake; then the connection is closed and counted as proxy_tls_handshake_errors_total{reason="timeout"}. Default 10s. Read when the listener starts.',
     }),
-    hsts: duration()
+    // A max-age, never a timer: a year (8760h) is the usual value.
+    hsts: duration({ maxMs: Number.POSITIVE_INFINITY })
       .optional()
       .meta({ description: 'Strict-Transport-Security max-age on HTTPS responses. Default none.' }),
   })

@@ -1,8 +1,15 @@
 import { durationMessage } from './errors.ts';
 import { zod } from './lazy.ts';
-import { DURATION_PATTERN, parseDuration } from './parse-duration.ts';
+import { DURATION_PATTERN, formatDuration, parseDuration } from './parse-duration.ts';
 
 export { DURATION_PATTERN, formatDuration, parseDuration } from './parse-duration.ts';
+
+/**
+ * The longest duration a config takes by default: 596h, about 24 days. A timer cannot wait longer
+ * (Node's setTimeout fires at once above 2^31 - 1 ms, with a warning), so a longer timeout, interval
+ * or expiry would silently act as almost none.
+ */
+export const MAX_DURATION_MS = 596 * 3_600_000;
 
 /** A Go-style duration kept as text, with the hint a person needs when it is not one (`every: 3`). */
 export function durationText() {
@@ -10,9 +17,21 @@ export function durationText() {
   return zod().string({ error }).regex(new RegExp(DURATION_PATTERN), { error });
 }
 
+export interface DurationOptions {
+  /** The longest allowed, in milliseconds: MAX_DURATION_MS unless the value never arms a timer. */
+  maxMs?: number;
+}
+
 /** A zod type for durations in YAML: a Go-style string, parsed to milliseconds. */
-export function duration() {
-  return durationText()
-    .transform((text) => parseDuration(text) as number)
-    .meta({ description: 'Go-style duration: "500ms", "2s", "1m30s"' });
+export function duration(options: DurationOptions = {}) {
+  const maxMs = options.maxMs ?? MAX_DURATION_MS;
+  const text = durationText().transform((text) => parseDuration(text) as number);
+  return (
+    maxMs === Number.POSITIVE_INFINITY
+      ? text
+      : text.refine(
+          (ms) => ms <= maxMs,
+          `must be at most ${maxMs % 3_600_000 === 0 ? `${maxMs / 3_600_000}h` : formatDuration(maxMs)}`,
+        )
+  ).meta({ description: 'Go-style duration: "500ms", "2s", "1m30s"' });
 }

@@ -215,6 +215,11 @@ export function describeSchemaIssue(issue: ZodIssue, input: unknown): string {
       if (input === undefined) return `missing: expected ${wanted}`;
       return `expected ${wanted}, not ${kindOf(input)}`;
     }
+    case 'invalid_key': {
+      // zod says "Invalid key in record"; the key's own schema says what is wrong with it.
+      const inner = issue.issues[0];
+      return inner ? describeSchemaIssue(inner, issue.input) : issue.message;
+    }
     case 'too_big':
     case 'too_small': {
       // zod's "Too big: expected number to be <=65535" becomes "must be at most 65535, not 70000".

@@ -3,9 +3,11 @@
 // command that only checks a config (proxy --check) then loads no metrics library at all.
 export {
   DURATION_PATTERN,
+  type DurationOptions,
   duration,
   durationText,
   formatDuration,
+  MAX_DURATION_MS,
   parseDuration,
 } from './duration.ts';
 export {
@@ -15,6 +17,7 @@ export {
   unwrapUnionIssues,
   valueAt,
 } from './errors.ts';
+export { headerFields, headerName, headerValue } from './http-fields.ts';
 export { type ConfigLimits, configLimits, DEFAULT_CONFIG_LIMITS } from './limits.ts';
 export {
   ConfigError,

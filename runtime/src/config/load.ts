@@ -11,14 +11,38 @@ import { type Env, markSubstituted, SubstitutionError, substitute } from './subs
 // watchers with it, and its ES module facade the stream modules, all for two calls. A command that only
 // reads a config (proxy --check) then loads neither.
 const fs = process.getBuiltinModule('node:fs');
-const fileSize = (file: string) =>
-  new Promise<number>((resolve, reject) =>
-    fs.stat(file, (error, stats) => (error ? reject(error) : resolve(stats.size))),
-  );
-const readText = (file: string) =>
-  new Promise<string>((resolve, reject) =>
-    fs.readFile(file, 'utf8', (error, text) => (error ? reject(error) : resolve(text))),
-  );
+
+/**
+ * A config file's text, read only if it is a regular file within the size limit. It is opened without
+ * blocking and checked on the open descriptor, so a FIFO (whose open and read would wait forever) or a
+ * device such as /dev/zero (which stat calls empty, and which never ends) is refused, never read.
+ */
+function readRegularFile(file: string, limits: ConfigLimits): Promise<string> {
+  return new Promise((resolve, reject) => {
+    fs.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK, (openError, fd) => {
+      if (openError) return reject(openError);
+      const fail = (error: unknown) => fs.close(fd, () => reject(error));
+      fs.fstat(fd, (statError, stats) => {
+        if (statError) return fail(statError);
+        if (!stats.isFile())
+          return fail(new ConfigError([{ file, line: 1, column: 1, path: '', message: notAFile(stats) }]));
+        // Checked before reading, so a huge file costs nothing.
+        const tooLarge = sizeIssue(stats.size, file, limits);
+        if (tooLarge) return fail(new ConfigError([tooLarge]));
+        fs.readFile(fd, 'utf8', (readError, text) =>
+          fs.close(fd, () => (readError ? reject(readError) : resolve(text))),
+        );
+      });
+    });
+  });
+}
+
+function notAFile(stats: import('node:fs').Stats): string {
+  if (stats.isDirectory()) return 'this is a directory, not a file';
+  if (stats.isFIFO()) return 'this is a named pipe, not a regular file';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'this is a device, not a regular file';
+  return 'this is not a regular file';
+}
 
 export interface ConfigIssue {
   file: string;
@@ -180,7 +204,11 @@ function parseWithinLimits<S extends ZodType>(
     const extraKeys = 'keys' in zodIssue ? (zodIssue.keys as string[]) : [];
     const targets = extraKeys.length > 0 ? extraKeys.map((key) => [...zodIssue.path, key]) : [zodIssue.path];
     for (const target of targets) {
-      const node = nearestNode(doc.contents, target, extraKeys.length > 0 || pointsAtKey(zodIssue));
+      const node = nearestNode(
+        doc.contents,
+        target,
+        extraKeys.length > 0 || pointsAtKey(zodIssue) || zodIssue.code === 'invalid_key',
+      );
       const position = at(node?.range?.[0] ?? 0);
       issues.push({
         file,
@@ -208,10 +236,7 @@ export async function loadConfigFile<S extends ZodType>(
 /** Reads a config file; one that is missing, unreadable or over the size limit is a ConfigError. */
 export async function readConfigText(file: string, limits = configLimits()): Promise<string> {
   try {
-    // Checked before reading, so a huge file costs nothing.
-    const tooLarge = sizeIssue(await fileSize(file), file, limits);
-    if (tooLarge) throw new ConfigError([tooLarge]);
-    return await readText(file);
+    return await readRegularFile(file, limits);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

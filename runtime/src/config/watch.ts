@@ -21,6 +21,9 @@ const reloadSuccessTime = gauge(
  */
 export const OFF_THREAD_PARSE_CHARS = 64 * 1024;
 
+/** How long a config file may be gone (an editor saving by rename) before that is logged. */
+const MISSING_GRACE_MS = 1000;
+
 export interface WatchedConfigOptions<S extends ZodType> {
   file: string;
   schema: S;
@@ -60,14 +63,21 @@ export async function watchConfig<S extends ZodType>(
   const { logger } = options;
   let current: z.output<S> | undefined;
   let lastText: string | undefined;
+  let missing = false;
+  let missingSaid = false;
+  let recheck: NodeJS.Timeout | undefined;
   let queue: Promise<boolean> = Promise.resolve(true);
 
   async function load(reason: string, force: boolean): Promise<boolean> {
     try {
       // A file over the size limit is refused here, before it is even read.
       const text = await readConfigText(options.file, options.parse?.limits);
+      missing = false;
       if (!force && text === lastText) return false;
       lastText = text;
+      // Valid at startup (every service has defaults), but on a reload almost always a save caught
+      // halfway or a truncated file: applying it would drop every route or probe, and their history.
+      if (current !== undefined && text.trim() === '') throw emptyFile(options.file);
       const next =
         current !== undefined && options.schemaSource && text.length > OFF_THREAD_PARSE_CHARS
           ? await parseInChildProcess<S>(text, options.file, options.schemaSource, options.parse)
@@ -80,8 +90,20 @@ export async function watchConfig<S extends ZodType>(
       if (!first) logger.info({ config_file: options.file, reason }, 'config reloaded');
       return true;
     } catch (error) {
-      // Editors that save by rename briefly leave no file; the next event brings it back.
-      if (current !== undefined && (error as { code?: string }).code === 'ENOENT') return false;
+      // Editors that save by rename briefly leave no file; the next event brings it back. A file still
+      // gone a second later is said once, and the last good config runs on.
+      if (current !== undefined && (error as { code?: string }).code === 'ENOENT') {
+        if (!missing) {
+          missing = true;
+          missingSaid = false;
+          recheck = setTimeout(() => void enqueue('file changed', false).catch(() => {}), MISSING_GRACE_MS);
+          recheck.unref();
+        } else if (!missingSaid) {
+          missingSaid = true;
+          logger.warn({ config_file: options.file }, 'config file not found, keeping the last good config');
+        }
+        return false;
+      }
       reloadSuccessful.set(0);
       if (current === undefined) throw error;
       const issues = error instanceof ConfigError ? error.issues : undefined;
@@ -130,9 +152,22 @@ export async function watchConfig<S extends ZodType>(
     reload: (reason = 'requested') => enqueue(reason, true),
     close() {
       clearTimeout(timer);
+      clearTimeout(recheck);
       directoryWatcher?.close();
       unwatchFile(file, poll);
       process.off('SIGHUP', onSighup);
     },
   };
+}
+
+function emptyFile(file: string): ConfigError {
+  return new ConfigError([
+    {
+      file,
+      line: 1,
+      column: 1,
+      path: '',
+      message: 'the file is empty; a reload never applies an empty file',
+    },
+  ]);
 }

@@ -2,7 +2,7 @@
 // config and the admin API validate with the same schema, and decide() takes the headers and the random
 // source it needs, so every case is a plain function call in tests.
 import type { IncomingHttpHeaders } from 'node:http';
-import { duration, formatDuration, formatPath } from '@sre-stack/runtime/config';
+import { duration, formatDuration, formatPath, headerName } from '@sre-stack/runtime/config';
 import { z } from 'zod';
 
 /** A delay longer than this only ties up a connection; a real latency spike is shorter. */
@@ -63,9 +63,7 @@ const shape = {
     })
     .optional()
     .meta({ description: 'Hold a share of requests this long before forwarding them.' }),
-  header: z
-    .string()
-    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a valid header name')
+  header: headerName()
     .optional()
     .meta({ description: 'Only requests carrying this header (any value) are affected, e.g. x-chaos.' }),
 };
