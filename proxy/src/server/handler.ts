@@ -6,6 +6,7 @@ import type { Clock } from '../clock.ts';
 import { upstreamRequestHeaders } from '../http/upstream-headers.ts';
 import { ANSWERS } from '../pipeline/answers.ts';
 import { Exchange } from '../pipeline/exchange.ts';
+import type { Outcome } from '../pipeline/outcome.ts';
 import { type CompiledRoute, UNBOUNDED } from '../pipeline/types.ts';
 import { type RoutingTable, rewritePath } from '../route/compile.ts';
 import { pathOf } from '../route/matcher.ts';
@@ -58,7 +59,7 @@ export function createRequestHandler(
       exchange.addResponseHeader('strict-transport-security', state.hsts);
     if (route === undefined) {
       const allowed = state.table.allowedMethods(path, req);
-      commit(
+      commitSafely(
         exchange,
         allowed.length > 0
           ? ANSWERS.methodNotAllowed(exchange.method, path, allowed)
@@ -76,12 +77,12 @@ export function createRequestHandler(
     const running = route.run(exchange, UNBOUNDED).then(
       (outcome) => {
         exchange.running = undefined;
-        commit(exchange, outcome, state);
+        commitSafely(exchange, outcome, state);
       },
       (error: unknown) => {
         exchange.running = undefined;
         state.logger.error({ err: error, route: route.name }, 'request pipeline failed');
-        if (!res.headersSent) commit(exchange, ANSWERS.internalError(), state);
+        if (!res.headersSent) commitSafely(exchange, ANSWERS.internalError(), state);
         else res.destroy();
       },
     );
@@ -105,7 +106,29 @@ function originForm(url: string): string | undefined {
 function refuseTarget(req: IncomingMessage, res: ServerResponse, url: string, state: ServingState): void {
   const exchange = new Exchange(req, res, undefined, '/', '/', state.clock);
   res.on('close', () => finish(exchange, state));
-  commit(exchange, ANSWERS.badTarget(url), state);
+  commitSafely(exchange, ANSWERS.badTarget(url), state);
+}
+
+/**
+ * commit(), except that a response Node refuses to write (a header value the config schema should have
+ * caught) is logged and answered 500: one request fails, not the process.
+ */
+function commitSafely(exchange: Exchange, outcome: Outcome, state: ServingState): void {
+  try {
+    commit(exchange, outcome, state);
+  } catch (error) {
+    state.logger.error({ err: error, route: exchange.route?.name }, 'response could not be written');
+    const res = exchange.res;
+    if (res.headersSent) res.destroy();
+    else {
+      exchange.extraHeaders = undefined;
+      try {
+        commit(exchange, ANSWERS.internalError(), state);
+      } catch {
+        res.destroy();
+      }
+    }
+  }
 }
 
 function finish(exchange: Exchange, state: ServingState): void {
