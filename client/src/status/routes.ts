@@ -9,7 +9,11 @@ import { EventHub } from './events.ts';
 import { historyView, type StatusSource, statusSnapshot, statusSnapshotText } from './model.ts';
 
 const PAGE_DIR = new URL('./page/', import.meta.url);
-const UPTIME_WINDOWS: Record<string, number> = { '1h': 60 * 60_000, '24h': 24 * 60 * 60_000 };
+// A Map, not an object: `?window=toString` must not find Object.prototype's members.
+const UPTIME_WINDOWS = new Map([
+  ['1h', 60 * 60_000],
+  ['24h', 24 * 60 * 60_000],
+]);
 
 /** The page runs only its own script and styles and talks only to this listener. */
 const PAGE_HEADERS = {
@@ -74,7 +78,7 @@ function chooseBadge(source: StatusSource, url: URL): [number, Badge] {
   if (match[2] === 'status') return [200, statusBadge(name, context.state.status)];
   if (match[2] === 'uptime') {
     const window = url.searchParams.get('window') ?? '24h';
-    const windowMs = UPTIME_WINDOWS[window];
+    const windowMs = UPTIME_WINDOWS.get(window);
     if (windowMs === undefined) return [400, { label: 'window', message: 'use 1h or 24h', color: 'none' }];
     return [200, uptimeBadge(window, history?.uptime(source.now(), windowMs) ?? null)];
   }

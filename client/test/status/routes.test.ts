@@ -124,9 +124,12 @@ describe('status routes', () => {
       assert.match(svg, /not found/);
       assert.doesNotMatch(svg, /script|nope/);
     }
-    const badWindow = await fetch(`${base}/badges/alpha/uptime.svg?window=7d`);
-    assert.equal(badWindow.status, 400);
-    assert.match(await badWindow.text(), /use 1h or 24h/);
+    // Names of Object.prototype's members are no window either.
+    for (const window of ['7d', 'toString', '__proto__', 'constructor']) {
+      const badWindow = await fetch(`${base}/badges/alpha/uptime.svg?window=${window}`);
+      assert.equal(badWindow.status, 400, window);
+      assert.match(await badWindow.text(), /use 1h or 24h/);
+    }
   });
 
   it('streams the state at /events and pushes each change', async () => {

@@ -106,12 +106,18 @@ describe('fault injection (one process)', () => {
       const empty = await (await fetch(`${proxy.adminUrl}/faults/api`)).json();
       assert.deepEqual(empty, { route: 'api', fault: null, source: null, expires_at: null });
       assert.equal((await fetch(`${proxy.adminUrl}/faults/nope`)).status, 404);
+      const badEncoding = await fetch(`${proxy.adminUrl}/faults/%zz`, { method: 'PUT', body: '{}' });
+      assert.equal(badEncoding.status, 400);
+      assert.match(((await badEncoding.json()) as { error: string }).error, /not valid percent-encoding/);
 
       for (const [body, field] of [
         ['{not json', '(body)'],
         [{ abort: { percent: 130, status: 503 } }, 'abort.percent'],
         [{ delay: { percent: 50, duration: 'later' } }, 'delay.duration'],
         [{ abort: { status: 503 }, expires_in: 'soon' }, 'expires_in'],
+        // Longer than a timer can wait: it would expire at once (or overflow the date).
+        [{ abort: { status: 503 }, expires_in: '600h' }, 'expires_in'],
+        [{ abort: { status: 503 }, expires_in: '99999999999h' }, 'expires_in'],
       ] as const) {
         const response = await put(proxy, 'api', body);
         assert.equal(response.status, 400);

@@ -51,7 +51,9 @@ export function faultRoutes(
           });
         }
         const path = (request.url ?? '').split('?')[0] as string;
-        const route = decodeURIComponent(path.slice('/faults/'.length));
+        const route = decodedSegment(path.slice('/faults/'.length));
+        if (route === undefined)
+          return sendJson(response, 400, { error: `the path ${path} is not valid percent-encoding` });
         const current = overlay.view(route);
         if (!current)
           return sendJson(response, 404, {
@@ -87,6 +89,14 @@ export function faultRoutes(
       },
     },
   };
+}
+
+function decodedSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 function present(view: FaultView): Record<string, unknown> {
