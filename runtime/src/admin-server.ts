@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { CONNECTIONS_CHECKING_INTERVAL_MS, refuseTunnels } from './http-listener.ts';
 import { drainHttpServer } from './lifecycle.ts';
 import { registry } from './metrics.ts';
 import { sendMetrics } from './metrics-text.ts';
@@ -73,7 +74,13 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   // (WebSocket, EventSource) load Node's internal copy of undici, about 12 MiB and 50 ms for nothing.
   // Taken here, not at import: a command that serves nothing (--check) never loads node:http.
   const { createServer } = process.getBuiltinModule('node:http');
-  const server = createServer(async (request, response) => {
+  // Heads and bodies bounded as the services' own listeners bound them: scrapers send both at once.
+  const limits = {
+    headersTimeout: 10_000,
+    requestTimeout: 30_000,
+    connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+  };
+  const server = createServer(limits, async (request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const route = routes[path] ?? prefixRoute(routes, path);
     if (!route)
@@ -94,6 +101,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       else response.destroy();
     }
   });
+  refuseTunnels(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

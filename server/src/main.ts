@@ -21,7 +21,15 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const settings = readSettings(argv);
   const telemetry = await loadTelemetry();
   const [
-    { createLifecycle, createLogger, drainHttpServer, startAdminServer, watchConfig },
+    {
+      CONNECTIONS_CHECKING_INTERVAL_MS,
+      createLifecycle,
+      createLogger,
+      drainHttpServer,
+      refuseTunnels,
+      startAdminServer,
+      watchConfig,
+    },
     { createRequestHandler },
     { createChaos },
     { countChaosChange, exportChaosState, initChaosMetrics },
@@ -71,7 +79,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const server = createServer(
     // optimizeEmptyRequests: a request without Content-Length or Transfer-Encoding has no body, and
     // Node then skips its stream events; the body reader answers such a request at once (http/body.ts).
-    { headersTimeout: 10_000, requestTimeout: 30_000, optimizeEmptyRequests: true },
+    {
+      headersTimeout: 10_000,
+      requestTimeout: 30_000,
+      connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+      optimizeEmptyRequests: true,
+    },
     createRequestHandler({
       chaos,
       logger,
@@ -80,6 +93,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       logsExported: telemetry.logsExported,
     }),
   );
+  refuseTunnels(server);
   let port: number;
   let admin: Awaited<ReturnType<typeof startAdminServer>>;
   try {

@@ -3,7 +3,12 @@
 // requests already running keep the route objects they started with, so a reload never drops one.
 import type { Server, ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { drainHttpServer, type Logger } from '@sre-stack/runtime';
+import {
+  CONNECTIONS_CHECKING_INTERVAL_MS,
+  drainHttpServer,
+  type Logger,
+  refuseTunnels,
+} from '@sre-stack/runtime';
 import { type Clock, systemClock } from '../clock.ts';
 import type { ProxyConfig } from '../config/schema.ts';
 import { DockerClient } from '../discovery/docker/client.ts';
@@ -71,6 +76,7 @@ export class ProxyServer {
     this.config = initial;
     this.handler = createRequestHandler(this.state);
     this.server = createServer(this.serverOptions(initial), this.handler);
+    refuseTunnels(this.server);
     this.applyServerSettings(this.server, initial);
   }
 
@@ -86,6 +92,7 @@ export class ProxyServer {
       keepAliveTimeout: config.server.keepAliveTimeout,
       headersTimeout: config.server.headersTimeout,
       requestTimeout: config.server.requestTimeout,
+      connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
     };
   }
 

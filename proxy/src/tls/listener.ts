@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server, type ServerOptions } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import type { Logger } from '@sre-stack/runtime';
+import { type Logger, refuseTunnels } from '@sre-stack/runtime';
 import type { TlsCredentials } from './credentials.ts';
 import { tlsMetrics } from './handshake-metrics.ts';
 
@@ -41,6 +41,7 @@ export function createTlsListener(
     },
     handler,
   );
+  refuseTunnels(server);
   metrics.certificateExpiry(credentials.expiresAt);
   server.on('secureConnection', (socket: TLSSocket) => metrics.handshake(socket.getProtocol()));
   server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
