@@ -29,6 +29,15 @@ describe('displayUrl', () => {
     );
   });
 
+  test('so is any name containing passw, auth, credential or signature: presigned URLs, pass=, Authorization=', () => {
+    assert.equal(
+      displayUrl(
+        'http://h/x?X-Amz-Credential=AKIA1&X-Amz-Signature=f00&X-Goog-Signature=b4r&pass=p&Authorization=Bearer%20t&credential=c&oauth_nonce=n&user=me',
+      ),
+      'http://h/x?X-Amz-Credential=[redacted]&X-Amz-Signature=[redacted]&X-Goog-Signature=[redacted]&pass=[redacted]&Authorization=[redacted]&credential=[redacted]&oauth_nonce=[redacted]&user=me',
+    );
+  });
+
   test('a URL without secrets is unchanged, and text that is no URL loses nothing but userinfo', () => {
     assert.equal(
       displayUrl('http://127.0.0.1:8080/status?code=200'),

@@ -13,6 +13,7 @@ const SENSITIVE_NAMES = new Set([
   'secret',
   'password',
   'passwd',
+  'pass',
   'pwd',
   'auth',
   'signature',
@@ -20,10 +21,13 @@ const SENSITIVE_NAMES = new Set([
   'session',
 ]);
 
-/** Whether a query parameter's value is hidden: the names above, and any name with token, secret, password or key. */
+/**
+ * Whether a query parameter's value is hidden: the names above, and any name that contains token,
+ * secret, passw, key, auth, credential or signature (X-Amz-Credential, X-Goog-Signature, Authorization).
+ */
 export function isSensitiveParameter(name: string): boolean {
   const lower = name.toLowerCase();
-  return SENSITIVE_NAMES.has(lower) || /token|secret|password|key/.test(lower);
+  return SENSITIVE_NAMES.has(lower) || /token|secret|passw|key|auth|credential|signature/.test(lower);
 }
 
 /**
