@@ -26,6 +26,10 @@ const targetUrl = z
       return false;
     }
   }, 'expected an http:// origin such as http://127.0.0.1:8080 (no path)')
+  .refine(
+    (text) => !/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(text),
+    'a user or password in a target URL is never sent: set an authorization header with rewrite.requestHeaders instead',
+  )
   .meta({ description: 'An upstream origin: http://host:port' });
 
 const target = z

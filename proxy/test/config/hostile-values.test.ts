@@ -56,4 +56,15 @@ describe('hostile values in the proxy config', () => {
 `;
     assert.deepEqual(errors(text), ['proxy.yaml:5:26: routes[0].policies.timeout: must be at most 596h']);
   });
+
+  it('a user and password in a target URL are refused, not silently dropped', () => {
+    const text = `routes:
+  - name: api
+    match: { pathPrefix: / }
+    upstream: { targets: ["http://admin:pw@127.0.0.1:9001"] }
+`;
+    assert.deepEqual(errors(text), [
+      'proxy.yaml:4:27: routes[0].upstream.targets[0]: a user or password in a target URL is never sent: set an authorization header with rewrite.requestHeaders instead',
+    ]);
+  });
 });
