@@ -12,6 +12,15 @@ export const ANSWERS = {
     return local(400, `400 Bad Request: ${what} cannot be forwarded; send a path such as /\n`, 'bad_request');
   },
 
+  /** 400: more than one Host header, or one that is no host[:port] (RFC 9112 requires the 400). */
+  badHost(problem: string): LocalOutcome {
+    return local(
+      400,
+      `400 Bad Request: ${problem}; send one Host header such as example.com:8080\n`,
+      'bad_request',
+    );
+  },
+
   /** 404: no route matches. */
   noRoute(method: string, path: string): LocalOutcome {
     return local(404, `no route matches ${method} ${path}\n`, 'no_route');

@@ -40,9 +40,11 @@ export function createRequestHandler(
     let url = req.url ?? '/';
     if (url.charCodeAt(0) !== 47 /* / */) {
       const origin = originForm(url);
-      if (origin === undefined) return refuseTarget(req, res, url, state);
+      if (origin === undefined) return refuse(req, res, ANSWERS.badTarget(url), state);
       url = origin;
     }
+    const badHost = hostProblem(req);
+    if (badHost !== undefined) return refuse(req, res, ANSWERS.badHost(badHost), state);
     const path = pathOf(url);
     const stats = state.stats;
     // Reading the statistics is not traffic: answered before routing, and not counted.
@@ -102,11 +104,30 @@ function originForm(url: string): string | undefined {
   }
 }
 
-/** A request target the proxy cannot forward: answered 400 here, no route, no upstream, no policy. */
-function refuseTarget(req: IncomingMessage, res: ServerResponse, url: string, state: ServingState): void {
+/** A request the proxy cannot forward: answered 400 here, no route, no upstream, no policy. */
+function refuse(req: IncomingMessage, res: ServerResponse, answer: Outcome, state: ServingState): void {
   const exchange = new Exchange(req, res, undefined, '/', '/', state.clock);
   res.on('close', () => finish(exchange, state));
-  commitSafely(exchange, ANSWERS.badTarget(url), state);
+  commitSafely(exchange, answer, state);
+}
+
+/** A Host value: a name, an IPv4 or a bracketed IPv6 address, and an optional port; no userinfo, no path. */
+const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(:\d{0,5})?$/;
+
+/**
+ * Why the Host header cannot be trusted to route by, if it cannot: Node keeps the first of several Host
+ * lines and passes any value, where an upstream may read another (RFC 9112 §3.2 requires a 400).
+ */
+function hostProblem(req: IncomingMessage): string | undefined {
+  const host = req.headers.host;
+  if (host !== undefined && !HOST.test(host)) return 'the Host header is not a host[:port]';
+  const raw = req.rawHeaders;
+  let hosts = 0;
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = raw[index] as string;
+    if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
+  }
+  return hosts > 1 ? 'more than one Host header' : undefined;
 }
 
 /**

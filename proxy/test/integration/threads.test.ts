@@ -4,6 +4,7 @@
 // routing around targets whose circuit is open, what happens when every one is, and requests the proxy
 // cannot forward.
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { eventually, freePort } from '@sre-stack/runtime/testing';
@@ -328,7 +329,7 @@ describe('requests the proxy cannot forward, and upstreams that answer nonsense'
     await new Promise((resolve) => odd?.close(resolve));
   });
 
-  it('answers 400 itself for OPTIONS * and bad targets; none of them opens a circuit', async () => {
+  it('answers 400 itself for OPTIONS *, bad targets and bad Host headers; none of them opens a circuit', async () => {
     const proxy = await startProxy(`
 routes:
   - name: main
@@ -352,13 +353,26 @@ routes:
         );
         assert.match(garbage, /^HTTP\/1\.1 400 /);
       }
+      // RFC 9112 §3.2: several Host lines, or a Host that is no host[:port], are a 400; never routed by.
+      const twoHosts = await rawExchange(
+        proxy.port,
+        'GET /status/200 HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\nConnection: close\r\n\r\n',
+      );
+      assert.match(twoHosts, /^HTTP\/1\.1 400 .*more than one Host header/s);
+      const oddHost = await rawExchange(
+        proxy.port,
+        'GET /status/200 HTTP/1.1\r\nHost: a b/c@d\r\nConnection: close\r\n\r\n',
+      );
+      assert.match(oddHost, /^HTTP\/1\.1 400 .*the Host header is not a host\[:port\]/s);
+      for (const host of ['127.0.0.1:8080', '[::1]:80', 'example.com', 'xn--bcher-kva.test', ''])
+        assert.equal(await statusWithHost(proxy.port, host), 200, JSON.stringify(host));
       const ok = await requestOnNewConnection(`${proxy.url}/status/200?key=after`);
       assert.equal(ok.status, 200, 'the circuit is closed and the target is in');
       const metrics = await proxy.metrics();
       assert.equal(sample(metrics, 'proxy_circuit_state', { route: 'main', target: upstream.url }), 0);
       assert.equal(sample(metrics, 'proxy_upstream_target_up', { route: 'main', target: upstream.url }), 1);
       await eventually(() =>
-        assert.equal(accessLines(proxy).filter((line) => line.decided_by === 'bad_request').length, 10),
+        assert.equal(accessLines(proxy).filter((line) => line.decided_by === 'bad_request').length, 12),
       );
     } finally {
       await proxy.stop();
@@ -382,3 +396,22 @@ routes:
     }
   });
 });
+
+/** The status of GET /status/200 sent with this Host header (fetch() cannot set one). */
+function statusWithHost(port: number, host: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({
+      port,
+      host: '127.0.0.1',
+      path: '/status/200',
+      headers: { host },
+      agent: false,
+    });
+    request.on('response', (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
