@@ -191,15 +191,20 @@ async function run(experiment: Experiment, options: RunExperimentOptions, span: 
   }
 
   journal.interrupted = signal.aborted;
-  if (rollbackFailure) {
+  const rolledBackBadly =
+    rollbackFailure && `a rollback failed (${rollbackFailure.description}: ${rollbackFailure.error})`;
+  if (!before.held && !signal.aborted) {
+    // The first cause leads (often the stack is not running at all); a rollback that failed as well
+    // (against that same stopped stack) comes second.
     verdict = 'aborted';
-    reason = `a rollback failed (${rollbackFailure.description}: ${rollbackFailure.error}); check the system by hand`;
+    reason = `the steady state did not hold before the method (${before.deviations.join('; ')}); nothing was injected`;
+    if (rolledBackBadly) reason += `; ${rolledBackBadly.replace('a rollback', 'a rollback also')}`;
+  } else if (rolledBackBadly) {
+    verdict = 'aborted';
+    reason = `${rolledBackBadly}; check the system by hand`;
   } else if (signal.aborted) {
     verdict = 'aborted';
     reason = 'interrupted; the rollbacks ran';
-  } else if (!before.held) {
-    verdict = 'aborted';
-    reason = `the steady state did not hold before the method (${before.deviations.join('; ')}); nothing was injected`;
   } else if (methodFailure) {
     verdict = 'aborted';
     reason = `a method step failed (${methodFailure.description}: ${methodFailure.error}); the rollbacks ran`;

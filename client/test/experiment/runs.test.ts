@@ -129,6 +129,18 @@ describe('prober experiment', () => {
     assert.equal(await flakyMode(url), false);
   });
 
+  it('against a stack that is not running, the verdict leads with the steady state, not the rollback', async () => {
+    const file = join(directory, 'nothing-running.yaml');
+    // Port 1: nothing listens there, so the probes and the rollback are all refused.
+    await writeFile(file, experiment('http://127.0.0.1:1'));
+    const run = await runExperimentBin([file]);
+    assert.equal(run.code, 2, run.stdout);
+    assert.match(
+      run.stdout,
+      /the steady state did not hold before the method \(.*\); nothing was injected; a rollback also failed \(PUT http:\/\/127\.0\.0\.1:1\/flaky/,
+    );
+  });
+
   it('a failed rollback is reported and exits 2; the fault window goes to Grafana', async () => {
     const annotations: { method: string; url: string; auth: string; body: Record<string, unknown> }[] = [];
     const grafana = createServer(async (request: IncomingMessage, response) => {
