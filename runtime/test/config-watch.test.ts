@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -224,6 +225,22 @@ describe('watchConfig: reloads', () => {
     await writeFile(file, 'greeting: full\nport: 1\n');
     await eventually(() => assert.equal(config.current.greeting, 'full'), WAIT_MS);
     assert.equal(await reloadSuccessful(), 1);
+  });
+
+  test('a file replaced by a named pipe is refused once, without hanging, and the config runs on', async () => {
+    await freshFile('greeting: hello\nport: 1\n');
+    const config = await startWatching();
+    await unlink(file);
+    execFileSync('mkfifo', [file]);
+    const refusals = () => log.lines.filter((line) => String(line.msg).includes('this is a named pipe'));
+    await eventually(() => assert.equal(refusals().length, 1), WAIT_MS);
+    // The watch event and the polls that follow say nothing new.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(refusals().length, 1);
+    assert.equal(config.current.greeting, 'hello');
+    await unlink(file);
+    await writeFile(file, 'greeting: back\nport: 1\n');
+    await eventually(() => assert.equal(config.current.greeting, 'back'), WAIT_MS);
   });
 
   test('touching the file without changing it applies nothing', async () => {

@@ -65,14 +65,18 @@ export async function watchConfig<S extends ZodType>(
   let lastText: string | undefined;
   let missing = false;
   let missingSaid = false;
+  let lastUnreadable: string | undefined;
   let recheck: NodeJS.Timeout | undefined;
   let queue: Promise<boolean> = Promise.resolve(true);
 
   async function load(reason: string, force: boolean): Promise<boolean> {
+    let read = false;
     try {
       // A file over the size limit is refused here, before it is even read.
       const text = await readConfigText(options.file, options.parse?.limits);
+      read = true;
       missing = false;
+      lastUnreadable = undefined;
       if (!force && text === lastText) return false;
       lastText = text;
       // Valid at startup (every service has defaults), but on a reload almost always a save caught
@@ -106,6 +110,11 @@ export async function watchConfig<S extends ZodType>(
       }
       reloadSuccessful.set(0);
       if (current === undefined) throw error;
+      // A file that cannot be read (a pipe, a device) is refused at its watch event and again at its
+      // poll: said once. (A file read and refused is said once anyway: its text is already the last.)
+      const message = (error as Error).message;
+      if (!read && !force && message === lastUnreadable) return false;
+      lastUnreadable = read ? undefined : message;
       const issues = error instanceof ConfigError ? error.issues : undefined;
       logger.error(
         { config_file: options.file, reason, issues, err: issues ? undefined : error },
