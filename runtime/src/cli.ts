@@ -2,7 +2,7 @@
 // --help, --check or --once before it loads telemetry, the logger or the metrics registry.
 // First of all: an older Node gets one line saying what to do, not a stack trace from deep inside a module.
 import './node-version.mjs';
-import { parseDuration } from './config/parse-duration.ts';
+import { MAX_DURATION_MS, parseDuration } from './config/parse-duration.ts';
 import type { HeapSettings } from './heap.ts';
 import type { TelemetryState } from './telemetry/state.ts';
 
@@ -157,6 +157,8 @@ export function parseDurationOption(value: string | undefined, what: string): nu
   const ms = parseDuration(value ?? '');
   if (ms === undefined)
     throw new CliError(`${what} must be a duration such as "5s" or "500ms", got "${value}"`);
+  // A timer fires at once above this (see MAX_DURATION_MS): a drain bound of 900h would be none.
+  if (ms > MAX_DURATION_MS) throw new CliError(`${what} must be at most 596h, got "${value}"`);
   return ms;
 }
 

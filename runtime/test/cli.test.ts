@@ -7,6 +7,7 @@ import {
   cli,
   formatHelp,
   parseCliArgs,
+  parseDurationOption,
   parsePort,
 } from '../src/cli.ts';
 
@@ -207,5 +208,18 @@ describe('parsePort', () => {
         String(value),
       );
     }
+  });
+});
+
+describe('parseDurationOption', () => {
+  test('reads a duration flag, and refuses one no timer can wait for', () => {
+    assert.equal(parseDurationOption('5s', '--drain-timeout'), 5000);
+    assert.throws(() => parseDurationOption('soon', '--drain-timeout'), /must be a duration such as "5s"/);
+    // Node fires a timer above 2^31 - 1 ms at once: a 900h drain bound would cut every request.
+    assert.throws(
+      () => parseDurationOption('900h', '--drain-timeout'),
+      (error) =>
+        error instanceof CliError && error.message === '--drain-timeout must be at most 596h, got "900h"',
+    );
   });
 });

@@ -15,6 +15,7 @@ import {
   formatPath,
   loadConfigFile,
   parseConfigText,
+  regularFile,
 } from '../src/config/load.ts';
 import { movedField } from '../src/config/moved.ts';
 
@@ -410,6 +411,29 @@ describe('loadConfigFile', () => {
     await assert.rejects(loadConfigFile(fifo, schema), {
       name: 'ConfigError',
       message: `${fifo}:1:1: this is a named pipe, not a regular file`,
+    });
+  });
+
+  test('regularFile(): a file a config names must be a regular file, located at its value', async () => {
+    const fifo = join(directory, 'ca.pem');
+    execFileSync('mkfifo', [fifo]);
+    const files = z.strictObject({ ca: regularFile(), history: regularFile({ mayBeMissing: true }) });
+    const file = join(directory, 'files.yaml');
+    const check = (text: string) => parseConfigText(text, file, files);
+    // A pipe would block the thread that reads it; a directory would fail later, without a position.
+    assert.throws(() => check('ca: ca.pem\nhistory: later.json\n'), {
+      message: `${file}:1:5: ca: this is a named pipe, not a regular file`,
+    });
+    assert.throws(() => check(`ca: ${directory}\nhistory: ca.pem\n`), {
+      message: `${file}:1:5: ca: this is a directory, not a file\n${file}:2:10: history: this is a named pipe, not a regular file`,
+    });
+    assert.throws(() => check('ca: nope.pem\nhistory: h.json\n'), {
+      message: `${file}:1:5: ca: file not found`,
+    });
+    await writeFile(join(directory, 'real.pem'), 'x');
+    assert.deepEqual(check('ca: real.pem\nhistory: later.json\n'), {
+      ca: join(directory, 'real.pem'),
+      history: join(directory, 'later.json'),
     });
   });
 

@@ -213,16 +213,22 @@ describe('watchConfig: reloads', () => {
     await eventually(() => assert.equal(config.current.greeting, 'back'), WAIT_MS);
   });
 
-  test('an emptied file is refused on reload (a save caught halfway, a truncation)', async () => {
+  test('an emptied file, or one of only comments, is refused on reload (a save caught halfway)', async () => {
     await freshFile('greeting: hello\nport: 1\n');
     const config = await startWatching();
-    await writeFile(file, '\n');
-    await eventually(async () => assert.equal(await reloadSuccessful(), 0), WAIT_MS);
-    assert.equal(config.current.greeting, 'hello');
+    const refusals = () => log.lines.filter((line) => line.level === 'error');
+    for (const [index, text] of ['\n', '# yaml-language-server: $schema=x.json\n\n---\n...\n'].entries()) {
+      await writeFile(file, text);
+      await eventually(() => assert.equal(refusals().length, index + 1), WAIT_MS);
+      assert.match(
+        String(refusals()[index]?.msg),
+        /the file holds no settings \(it is empty, or only comments\)/,
+      );
+      assert.equal(await reloadSuccessful(), 0);
+      assert.equal(config.current.greeting, 'hello');
+    }
     assert.equal(applied.length, 1);
-    const refused = log.lines.find((line) => line.level === 'error');
-    assert.match(String(refused?.msg), /the file is empty; a reload never applies an empty file/);
-    await writeFile(file, 'greeting: full\nport: 1\n');
+    await writeFile(file, '# still a comment\ngreeting: full\nport: 1\n');
     await eventually(() => assert.equal(config.current.greeting, 'full'), WAIT_MS);
     assert.equal(await reloadSuccessful(), 1);
   });

@@ -1,13 +1,6 @@
 // The chaos profile: what flaky mode does. One zod schema serves the YAML file (--config) and
 // PUT /flaky, so both accept exactly the same documents and report the same messages.
-import {
-  describeSchemaIssue,
-  duration,
-  formatDuration,
-  formatPath,
-  unwrapUnionIssues,
-  valueAt,
-} from '@sre-stack/runtime';
+import { describeSchemaIssue, duration, formatPath, unwrapUnionIssues, valueAt } from '@sre-stack/runtime';
 import { z } from 'zod';
 import { type ChaosProfile, DEFAULT_PROFILE, MAX_LATENCY_MS } from './chaos-profile.ts';
 import { DEFAULT_LATENCY, type Latency } from './latency.ts';
@@ -21,8 +14,7 @@ export {
   MAX_LATENCY_MS,
 } from './chaos-profile.ts';
 
-const latencyDuration = () =>
-  duration().refine((ms) => ms <= MAX_LATENCY_MS, `must be at most ${formatDuration(MAX_LATENCY_MS)}`);
+const latencyDuration = () => duration({ maxMs: MAX_LATENCY_MS });
 
 const boundsInOrder = (value: { min: number; max: number }) => value.min <= value.max;
 const boundsMessage = { message: 'max must not be less than min', path: ['max'] };

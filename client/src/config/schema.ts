@@ -1,7 +1,6 @@
 // The probes file: what users edit. Every rule that can be checked before running lives here, so that a
 // mistake is reported with its file:line:column and a running prober keeps its last good config.
-import { existsSync } from 'node:fs';
-import { configPath, duration, formatDuration, headerFields } from '@sre-stack/runtime/config';
+import { configPath, duration, formatDuration, headerFields, regularFile } from '@sre-stack/runtime/config';
 import { z } from 'zod';
 import { cronPeriodMs, cronProblem } from './cron.ts';
 import { STATUS_MATCHER_PATTERN } from './status-ranges.ts';
@@ -142,8 +141,7 @@ function checkTiming(value: TimingFields, context: z.RefinementCtx): void {
 const tls = z
   .strictObject({
     insecureSkipVerify: z.boolean().default(false),
-    caFile: configPath()
-      .refine((file) => existsSync(file), 'file not found')
+    caFile: regularFile()
       .optional()
       .meta({ description: 'PEM file of CAs to trust, relative to this file.' }),
     serverName: z.string().optional(),
@@ -214,7 +212,7 @@ export const actionSchema = z
 
 const historySchema = z
   .strictObject({
-    file: configPath()
+    file: regularFile({ mayBeMissing: true })
       .optional()
       .meta({ description: 'Keeps the status page history across restarts (24 h), relative to this file.' }),
     saveEvery: duration()
@@ -226,9 +224,9 @@ const historySchema = z
 
 const experimentEntry = z
   .strictObject({
-    file: configPath()
-      .refine((file) => existsSync(file), 'file not found')
-      .meta({ description: 'An experiment file (see `prober experiment`), relative to this file.' }),
+    file: regularFile().meta({
+      description: 'An experiment file (see `prober experiment`), relative to this file.',
+    }),
     schedule: z.string().meta({ description: 'Cron expression; 6 fields = seconds first.' }),
     timeZone: z
       .string()

@@ -1,7 +1,7 @@
 // The proxy's native config. Other formats (the sidecar YAML, rgate's config, the load balancer's)
 // are translated into this one by the adapters in ../adapters/, so every concept lives here once: a route has a `match`,
 // `policies`, and either an `upstream` group (targets + balancer) or a `static` response.
-import { configPath, duration, headerFields, headerName, movedField } from '@sre-stack/runtime/config';
+import { duration, headerFields, headerName, movedField, regularFile } from '@sre-stack/runtime/config';
 import { z } from 'zod';
 import { POLICIES } from '../policies/index.ts';
 import { STRATEGY_NAMES } from '../upstream/balancer.ts';
@@ -241,10 +241,13 @@ const listenerShape = (defaultPort: number, flag: string) => ({
 const tlsSchema = z
   .strictObject({
     ...listenerShape(443, '--tls-port'),
-    cert: configPath().meta({
+    // May be made later (`proxy certs`); what exists must be a file, not a pipe the read would wait on.
+    cert: regularFile({ mayBeMissing: true }).meta({
       description: 'PEM certificate (chain) file; relative to this file. `proxy certs` makes one.',
     }),
-    key: configPath().meta({ description: 'PEM private key file; relative to this file.' }),
+    key: regularFile({ mayBeMissing: true }).meta({
+      description: 'PEM private key file; relative to this file.',
+    }),
     redirectHttp: z.boolean().default(true).meta({
       description:
         'The plain-HTTP listener answers every request with a redirect to the same URL over HTTPS. Default true.',

@@ -1,15 +1,8 @@
 import { durationMessage } from './errors.ts';
 import { zod } from './lazy.ts';
-import { DURATION_PATTERN, formatDuration, parseDuration } from './parse-duration.ts';
+import { DURATION_PATTERN, formatDuration, MAX_DURATION_MS, parseDuration } from './parse-duration.ts';
 
-export { DURATION_PATTERN, formatDuration, parseDuration } from './parse-duration.ts';
-
-/**
- * The longest duration a config takes by default: 596h, about 24 days. A timer cannot wait longer
- * (Node's setTimeout fires at once above 2^31 - 1 ms, with a warning), so a longer timeout, interval
- * or expiry would silently act as almost none.
- */
-export const MAX_DURATION_MS = 596 * 3_600_000;
+export { DURATION_PATTERN, formatDuration, MAX_DURATION_MS, parseDuration } from './parse-duration.ts';
 
 /** A Go-style duration kept as text, with the hint a person needs when it is not one (`every: 3`). */
 export function durationText() {

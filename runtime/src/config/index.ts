@@ -28,5 +28,6 @@ export {
   loadConfigFile,
   parseConfigText,
   readConfigText,
+  regularFile,
 } from './load.ts';
 export { movedField } from './moved.ts';

@@ -86,6 +86,30 @@ export function configPath() {
     .transform((path) => (isAbsolute(path) ? path : resolve(baseDirectory, path)));
 }
 
+/**
+ * A path to a file the service reads (a CA bundle, a certificate, its history), checked when the config
+ * loads: it must be a regular file. A named pipe would block the thread that reads it, and a directory
+ * would fail later without a position. With `mayBeMissing`, a file the service creates is fine too.
+ */
+export function regularFile(options: { mayBeMissing?: boolean } = {}) {
+  return configPath().superRefine((path, context) => {
+    let stats: import('node:fs').Stats | undefined;
+    try {
+      stats = fs.statSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && options.mayBeMissing) return;
+      context.addIssue({ code: 'custom', message: fileProblem(error) });
+      return;
+    }
+    if (!stats.isFile()) context.addIssue({ code: 'custom', message: notAFile(stats) });
+  });
+}
+
+function fileProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'file not found' : firstLine((error as Error).message);
+}
+
 const TYPED_PLAIN_SCALAR = /^(-?\d+(\.\d+)?|true|false|null)$/;
 
 /** A substituted plain scalar typed as YAML would type it; Number() also takes "08080", unlike JSON. */
@@ -240,8 +264,10 @@ export async function readConfigText(file: string, limits = configLimits()): Pro
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'file not found' : firstLine((error as Error).message);
-    throw Object.assign(new ConfigError([{ file, line: 1, column: 1, path: '', message: reason }]), { code });
+    throw Object.assign(
+      new ConfigError([{ file, line: 1, column: 1, path: '', message: fileProblem(error) }]),
+      { code },
+    );
   }
 }
 

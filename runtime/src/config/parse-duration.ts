@@ -8,6 +8,14 @@ const UNIT_MS: Record<string, number> = {
   m: 60_000,
   h: 3_600_000,
 };
+
+/**
+ * The longest duration a config or a flag takes by default: 596h, about 24 days. A timer cannot wait
+ * longer (Node's setTimeout fires at once above 2^31 - 1 ms, with a warning), so a longer timeout,
+ * interval or expiry would silently act as almost none.
+ */
+export const MAX_DURATION_MS = 596 * 3_600_000;
+
 const PART = /(\d+(?:\.\d+)?|\.\d+)(ns|us|µs|ms|s|m|h)/y;
 export const DURATION_PATTERN = '^((\\d+(\\.\\d+)?|\\.\\d+)(ns|us|µs|ms|s|m|h))+$';
 

@@ -81,7 +81,7 @@ export async function watchConfig<S extends ZodType>(
       lastText = text;
       // Valid at startup (every service has defaults), but on a reload almost always a save caught
       // halfway or a truncated file: applying it would drop every route or probe, and their history.
-      if (current !== undefined && text.trim() === '') throw emptyFile(options.file);
+      if (current !== undefined && holdsNothing(text)) throw emptyFile(options.file);
       const next =
         current !== undefined && options.schemaSource && text.length > OFF_THREAD_PARSE_CHARS
           ? await parseInChildProcess<S>(text, options.file, options.schemaSource, options.parse)
@@ -169,6 +169,14 @@ export async function watchConfig<S extends ZodType>(
   };
 }
 
+/** A line YAML reads as nothing: blank, a comment, or a document marker. */
+const NOTHING = /^\s*(#.*)?$|^(---|\.\.\.)(\s+#.*)?\s*$/;
+
+/** Empty, or only comments and markers (a file cut down to its schema comment): no document at all. */
+function holdsNothing(text: string): boolean {
+  return text.split('\n').every((line) => NOTHING.test(line));
+}
+
 function emptyFile(file: string): ConfigError {
   return new ConfigError([
     {
@@ -176,7 +184,7 @@ function emptyFile(file: string): ConfigError {
       line: 1,
       column: 1,
       path: '',
-      message: 'the file is empty; a reload never applies an empty file',
+      message: 'the file holds no settings (it is empty, or only comments); a reload never applies that',
     },
   ]);
 }

@@ -155,7 +155,8 @@ describe('flaky-server bin: the API', () => {
     const invalid = await send(
       server.base,
       '/flaky',
-      putJson({ latency: { distribution: 'fixed', delay: '5m' }, codes: [999] }),
+      // 900h is over both bounds (60s here, 596h for any duration): one issue, the field's own.
+      putJson({ latency: { distribution: 'fixed', delay: '900h' }, codes: [999] }),
     );
     assert.equal(invalid.status, 400);
     assert.deepEqual(JSON.parse(invalid.body), {

@@ -32,11 +32,7 @@ const percent = z
   .default(100)
   .meta({ description: 'Share of requests affected, 0-100 (decimals allowed). Default 100.' });
 
-const delayDuration = () =>
-  duration().refine(
-    (ms) => ms <= MAX_FAULT_DELAY_MS,
-    `must be at most ${formatDuration(MAX_FAULT_DELAY_MS)}`,
-  );
+const delayDuration = () => duration({ maxMs: MAX_FAULT_DELAY_MS });
 
 const shape = {
   abort: z
