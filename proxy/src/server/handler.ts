@@ -37,14 +37,16 @@ export function createRequestHandler(
   state: ServingState,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    let url = req.url ?? '/';
-    if (url.charCodeAt(0) !== 47 /* / */) {
-      const origin = originForm(url);
-      if (origin === undefined) return refuse(req, res, ANSWERS.badTarget(url), state);
-      url = origin;
-    }
     const badHost = hostProblem(req);
     if (badHost !== undefined) return refuse(req, res, ANSWERS.badHost(badHost), state);
+    let url = req.url ?? '/';
+    if (url.charCodeAt(0) !== 47 /* / */) {
+      const target = absoluteTarget(url);
+      if (target === undefined) return refuse(req, res, ANSWERS.badTarget(url), state);
+      url = target.path;
+      // RFC 9112 §3.2.2: the target's host wins over the Host header, for routing and upstream alike.
+      req.headers.host = target.host;
+    }
     const path = pathOf(url);
     const stats = state.stats;
     // Reading the statistics is not traffic: answered before routing, and not counted.
@@ -92,13 +94,13 @@ export function createRequestHandler(
   };
 }
 
-/** An absolute-form request target (GET http://host/path) reduced to the path and query; undefined
+/** An absolute-form request target (GET http://host/path): its host, and its path and query; undefined
  * for what cannot be forwarded (asterisk-form `OPTIONS *`, authority-form, garbage). */
-function originForm(url: string): string | undefined {
+function absoluteTarget(url: string): { host: string; path: string } | undefined {
   if (!/^https?:\/\//i.test(url)) return undefined;
   try {
     const parsed = new URL(url);
-    return parsed.pathname + parsed.search;
+    return { host: parsed.host, path: parsed.pathname + parsed.search };
   } catch {
     return undefined;
   }

@@ -364,8 +364,12 @@ routes:
         'GET /status/200 HTTP/1.1\r\nHost: a b/c@d\r\nConnection: close\r\n\r\n',
       );
       assert.match(oddHost, /^HTTP\/1\.1 400 .*the Host header is not a host\[:port\]/s);
+      // Absolute-form: the target's host wins over the Host header, upstream too (RFC 9112 §3.2.2).
+      const absolute = await getWithHost(proxy.port, 'http://x.example/echo', 'y.example');
+      assert.equal(absolute.status, 200);
+      assert.equal((JSON.parse(absolute.body) as { headers: { host: string } }).headers.host, 'x.example');
       for (const host of ['127.0.0.1:8080', '[::1]:80', 'example.com', 'xn--bcher-kva.test', ''])
-        assert.equal(await statusWithHost(proxy.port, host), 200, JSON.stringify(host));
+        assert.equal((await getWithHost(proxy.port, '/status/200', host)).status, 200, JSON.stringify(host));
       const ok = await requestOnNewConnection(`${proxy.url}/status/200?key=after`);
       assert.equal(ok.status, 200, 'the circuit is closed and the target is in');
       const metrics = await proxy.metrics();
@@ -397,19 +401,17 @@ routes:
   });
 });
 
-/** The status of GET /status/200 sent with this Host header (fetch() cannot set one). */
-function statusWithHost(port: number, host: string): Promise<number | undefined> {
+/** GET `target` (a path, or an absolute URL as a proxy gets it) with this Host header; fetch() cannot. */
+function getWithHost(port: number, target: string, host: string): Promise<{ status?: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest({
-      port,
-      host: '127.0.0.1',
-      path: '/status/200',
-      headers: { host },
-      agent: false,
-    });
+    const request = httpRequest({ port, host: '127.0.0.1', path: target, headers: { host }, agent: false });
     request.on('response', (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode));
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode, body }));
     });
     request.on('error', reject);
     request.end();
