@@ -3,18 +3,9 @@
 // once. Each is refused when the file loads, with its position, so --check and a reload catch it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, parseConfigText } from '@sre-stack/runtime';
-import { anyConfigSchema } from '../../src/adapters/index.ts';
+import { configErrors } from '../helpers/config-errors.ts';
 
-function errors(text: string): string[] {
-  try {
-    parseConfigText(text, 'proxy.yaml', anyConfigSchema, { env: {} });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message.split('\n');
-    throw error;
-  }
-  return [];
-}
+const errors = configErrors;
 
 const BAD_VALUE = 'not a valid header value: line breaks and control characters are not allowed';
 

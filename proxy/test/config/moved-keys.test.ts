@@ -2,19 +2,12 @@
 // is refused with that, not with "unknown field" (and not at all silently).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, parseConfigText } from '@sre-stack/runtime';
+import { parseConfigText } from '@sre-stack/runtime';
 import { anyConfigSchema } from '../../src/adapters/index.ts';
 import { PASSIVE_HEALTH_MOVED } from '../../src/config/schema.ts';
+import { configErrors } from '../helpers/config-errors.ts';
 
-function errors(text: string): string[] {
-  try {
-    parseConfigText(text, 'proxy.yaml', anyConfigSchema, { env: {} });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message.split('\n');
-    throw error;
-  }
-  return [];
-}
+const errors = configErrors;
 
 describe('upstream.health.passive moved to policies.circuitBreaker', () => {
   it('is one error at the key, in a route, naming the new keys', () => {
