@@ -170,6 +170,11 @@ describe('PromQL of the dashboards and rules, against a real Prometheus and the 
           'increase(flaky_server_chaos_changes_total[1m]) > 0',
           'prober_action_runs_total > 0',
           'proxy_faults_injected_total > 0',
+          // Panels over the last minute need these within it: the flaky server's 5xx, and the
+          // proxy's retries and failed attempts (a clean-clone run once queried before any came).
+          'increase(http_server_request_duration_seconds_count{code=~"5.."}[1m]) > 0',
+          'increase(proxy_retries_total[1m]) > 0',
+          'increase(proxy_upstream_attempts_total{code!~"[1-4].."}[1m]) > 0',
           'probe:sli_availability_errors:ratio_rate5m',
           // Flaky half the time, most answers wrong or slow: far above 14.4 × the 1 % budget.
           'ALERTS{alertname="ProbeAvailabilityFastBurn", alertstate="firing"}',
