@@ -4,22 +4,8 @@
 
 export const REDACTED = '[redacted]';
 
-const SENSITIVE_NAMES = new Set([
-  'token',
-  'access_token',
-  'api_key',
-  'apikey',
-  'key',
-  'secret',
-  'password',
-  'passwd',
-  'pass',
-  'pwd',
-  'auth',
-  'signature',
-  'sig',
-  'session',
-]);
+/** Short names that carry secrets; longer ones are caught by what they contain (below). */
+const SENSITIVE_NAMES = new Set(['pass', 'pwd', 'sig', 'session']);
 
 /**
  * Whether a query parameter's value is hidden: the names above, and any name that contains token,

@@ -63,8 +63,8 @@ export async function watchConfig<S extends ZodType>(
   const { logger } = options;
   let current: z.output<S> | undefined;
   let lastText: string | undefined;
-  let missing = false;
-  let missingSaid = false;
+  /** The file is gone: 'checking' until the recheck a second later, then 'said' once logged. */
+  let gone: 'checking' | 'said' | undefined;
   let lastUnreadable: string | undefined;
   let recheck: NodeJS.Timeout | undefined;
   let queue: Promise<boolean> = Promise.resolve(true);
@@ -75,7 +75,7 @@ export async function watchConfig<S extends ZodType>(
       // A file over the size limit is refused here, before it is even read.
       const text = await readConfigText(options.file, options.parse?.limits);
       read = true;
-      missing = false;
+      gone = undefined;
       lastUnreadable = undefined;
       if (!force && text === lastText) return false;
       lastText = text;
@@ -97,13 +97,12 @@ export async function watchConfig<S extends ZodType>(
       // Editors that save by rename briefly leave no file; the next event brings it back. A file still
       // gone a second later is said once, and the last good config runs on.
       if (current !== undefined && (error as { code?: string }).code === 'ENOENT') {
-        if (!missing) {
-          missing = true;
-          missingSaid = false;
+        if (gone === undefined) {
+          gone = 'checking';
           recheck = setTimeout(() => void enqueue('file changed', false).catch(() => {}), MISSING_GRACE_MS);
           recheck.unref();
-        } else if (!missingSaid) {
-          missingSaid = true;
+        } else if (gone === 'checking') {
+          gone = 'said';
           logger.warn({ config_file: options.file }, 'config file not found, keeping the last good config');
         }
         return false;
