@@ -23,7 +23,12 @@ export async function readCredentials(certFile: string, keyFile: string): Promis
       );
     }
   };
-  const [cert, key] = await Promise.all([read(certFile, 'certificate'), read(keyFile, 'key')]);
+  // Both reads run at once, but the error named is always the certificate's first: which read fails
+  // first is up to the file system, and the message must not depend on it.
+  const [certRead, keyRead] = await Promise.allSettled([read(certFile, 'certificate'), read(keyFile, 'key')]);
+  if (certRead.status === 'rejected') throw certRead.reason;
+  if (keyRead.status === 'rejected') throw keyRead.reason;
+  const [cert, key] = [certRead.value, keyRead.value];
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(cert);
