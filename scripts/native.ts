@@ -262,7 +262,7 @@ function url(port: number | undefined, path = ''): string {
 
 const server: ServiceSpec = {
   name: 'flaky-server',
-  bin: 'server/bin/flaky-server.ts',
+  bin: 'server/bin/flaky-server.mjs',
   hue: 35,
   env: () => ({ SERVER_CONFIG: process.env.SERVER_CONFIG ?? join(root, 'server', 'flaky-server.yaml') }),
 };
@@ -284,7 +284,7 @@ async function main(): Promise<void> {
   const serverUrl = `http://127.0.0.1:${flaky.port}`;
   const proxy = await start({
     name: 'proxy',
-    bin: 'proxy/bin/proxy.ts',
+    bin: 'proxy/bin/proxy.mjs',
     hue: 36,
     env: () => ({
       PROXY_CONFIG: process.env.PROXY_CONFIG ?? join(root, 'proxy', 'proxy.yaml'),
@@ -294,7 +294,7 @@ async function main(): Promise<void> {
   });
   const prober = await start({
     name: 'prober',
-    bin: 'client/bin/prober.ts',
+    bin: 'client/bin/prober.mjs',
     hue: 34,
     env: () => ({
       PROBER_CONFIG: process.env.PROBER_CONFIG ?? join(root, 'client', 'probes.yaml'),

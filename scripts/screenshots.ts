@@ -25,7 +25,7 @@ const CHROMIUM_ARGS = [
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '100' } } });
 const seconds = Math.min(600, Math.max(5, Number(values.seconds) || 100));
 
-const server = startProcess(join(root, 'server/bin/flaky-server.ts'), {
+const server = startProcess(join(root, 'server/bin/flaky-server.mjs'), {
   args: ['--port', '0', '--metrics-port', '0'],
 });
 const serverLine = await server.waitForLine((line) => line.msg === 'listening', 15_000);
@@ -46,7 +46,7 @@ actions:
   - { name: toggle-flaky, every: 20s, toggleFlaky: true }
 `,
 );
-const prober = startProcess(join(root, 'client/bin/prober.ts'), {
+const prober = startProcess(join(root, 'client/bin/prober.mjs'), {
   args: ['--config', config, '--metrics-port', '0'],
   env: { GRAFANA_URL: 'http://localhost:3000', PROBER_LOCATION: 'laptop' },
 });

@@ -2,8 +2,8 @@
 // their floor measured in the same run: bare node:http (server/bench/peers/bare-http.ts) for ready
 // and RSS, `node -e 0` and an empty .ts file for the commands that answer at once. Three ways to start:
 //   no cache    NODE_DISABLE_COMPILE_CACHE=1: every module compiled, every .ts file type-stripped
-//   node bin.ts as typed by hand: the bin switches the compile cache on (warm after the first start),
-//               but its own file is stripped before it can, which loads the TypeScript stripper
+//   by hand     `node bin/NAME.mjs` as typed: the bin switches the compile cache on itself (its default
+//               folder, warm after the first start); the bins are plain JavaScript, so no stripper
 //   as shipped  NODE_COMPILE_CACHE set and filled, as the images and npm start do: no stripper at all
 // Ready: spawn to the first 200 from /readyz (polled every 10 ms), and the CPU the process spent by
 // then (steadier than wall time on a shared host; the × is against the floor's). RSS: 3 s after ready.
@@ -42,7 +42,7 @@ delete process.env.NODE_DISABLE_COMPILE_CACHE;
 const MODES = {
   'no cache': { NODE_DISABLE_COMPILE_CACHE: '1' },
   // The bin's default folder is under TMPDIR: the bench's own, so a user's cache plays no part.
-  'node bin.ts': { TMPDIR: dir },
+  'by hand': { TMPDIR: dir },
   'as shipped': { NODE_COMPILE_CACHE: shippedCache },
 } satisfies Record<string, NodeJS.ProcessEnv>;
 type Mode = keyof typeof MODES;
@@ -76,7 +76,7 @@ const services: Service[] = [
     name: 'flaky-server',
     async start() {
       const metrics = await freePort();
-      const args = [path('server/bin/flaky-server.ts'), '--port', '0', '--metrics-port', String(metrics)];
+      const args = [path('server/bin/flaky-server.mjs'), '--port', '0', '--metrics-port', String(metrics)];
       return { args: [...args, '--host', '127.0.0.1'], readyUrl: `http://127.0.0.1:${metrics}/readyz` };
     },
   },
@@ -84,7 +84,7 @@ const services: Service[] = [
     name: 'prober (1 probe a minute)',
     async start() {
       const metrics = await freePort();
-      const args = [path('client/bin/prober.ts'), '--config', probes, '--metrics-port', String(metrics)];
+      const args = [path('client/bin/prober.mjs'), '--config', probes, '--metrics-port', String(metrics)];
       return { args, readyUrl: `http://127.0.0.1:${metrics}/readyz` };
     },
   },
@@ -92,7 +92,7 @@ const services: Service[] = [
     name: 'proxy (proxy/proxy.yaml, 1 worker)',
     async start() {
       const metrics = await freePort();
-      const args = [path('proxy/bin/proxy.ts'), '--config', path('proxy/proxy.yaml'), '--port', '0'];
+      const args = [path('proxy/bin/proxy.mjs'), '--config', path('proxy/proxy.yaml'), '--port', '0'];
       return {
         args: [...args, '--metrics-port', String(metrics)],
         readyUrl: `http://127.0.0.1:${metrics}/readyz`,
@@ -118,7 +118,7 @@ async function startOnce(
 log(`startup-bench: node ${process.version}, ${cpus().length} CPUs, load ${hostLoad()}`);
 // Fill both caches the way they are filled in use: one unmeasured start of each service.
 for (const service of services)
-  for (const mode of ['node bin.ts', 'as shipped'] as const) await startOnce(service, mode);
+  for (const mode of ['by hand', 'as shipped'] as const) await startOnce(service, mode);
 
 const results = new Map<string, { ready: number[]; cpu: number[]; rest: number[] }>();
 const loads: string[] = [];
@@ -143,14 +143,14 @@ for (let round = 0; round < ROUNDS; round++) {
 const commands: { name: string; args: string[] }[] = [
   { name: '`node -e 0` (floor)', args: ['-e', '0'] },
   { name: '`node empty.ts` (floor for a .ts file)', args: [emptyTs] },
-  { name: '`flaky-server --help`', args: [path('server/bin/flaky-server.ts'), '--help'] },
-  { name: '`prober --help`', args: [path('client/bin/prober.ts'), '--help'] },
-  { name: '`proxy --help`', args: [path('proxy/bin/proxy.ts'), '--help'] },
+  { name: '`flaky-server --help`', args: [path('server/bin/flaky-server.mjs'), '--help'] },
+  { name: '`prober --help`', args: [path('client/bin/prober.mjs'), '--help'] },
+  { name: '`proxy --help`', args: [path('proxy/bin/proxy.mjs'), '--help'] },
   {
     name: '`proxy --check --config proxy/proxy.yaml`',
-    args: [path('proxy/bin/proxy.ts'), '--check', '--config', path('proxy/proxy.yaml')],
+    args: [path('proxy/bin/proxy.mjs'), '--check', '--config', path('proxy/proxy.yaml')],
   },
-  { name: '`prober --once` (1 probe)', args: [path('client/bin/prober.ts'), '--once', '--config', probes] },
+  { name: '`prober --once` (1 probe)', args: [path('client/bin/prober.mjs'), '--once', '--config', probes] },
 ];
 const commandLoad = hostLoad();
 const commandTimes = new Map<string, Record<Mode, number>>();

@@ -60,7 +60,7 @@ await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
 const targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
 
 const dir = await mkdtemp(join(tmpdir(), 'prober-bench-'));
-const proberBin = fileURLToPath(new URL('../bin/prober.ts', import.meta.url));
+const proberBin = fileURLToPath(new URL('../bin/prober.mjs', import.meta.url));
 
 // Start-up and rest: --help and --once answer without the SDK; a prober with one probe a minute is at
 // rest. Each figure is printed with the host load at the time.

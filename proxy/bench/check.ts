@@ -35,7 +35,7 @@ interface Command {
 }
 
 function proxyCommands(checkout: string, label: string): Command[] {
-  const bin = join(checkout, 'proxy/bin/proxy.ts');
+  const bin = join(checkout, 'proxy/bin/proxy.mjs');
   return CONFIGS.map((config) => ({
     name: `${label}\`proxy --check --config ${config}\``,
     args: [bin, '--check', '--config', join(root, config)],
@@ -44,7 +44,7 @@ function proxyCommands(checkout: string, label: string): Command[] {
 
 const commands: Command[] = [
   { name: '`node -e 0` (floor)', args: ['-e', '0'] },
-  { name: '`proxy --help`', args: [join(root, 'proxy/bin/proxy.ts'), '--help'] },
+  { name: '`proxy --help`', args: [join(root, 'proxy/bin/proxy.mjs'), '--help'] },
   ...proxyCommands(root, ''),
   ...(values.before ? proxyCommands(resolve(values.before), 'before: ') : []),
 ];

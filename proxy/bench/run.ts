@@ -31,7 +31,7 @@ const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const RATE = Number(values.rate);
 const ROOT = new URL('../../', import.meta.url).pathname;
-const PROXY_BIN = join(ROOT, 'proxy/bin/proxy.ts');
+const PROXY_BIN = join(ROOT, 'proxy/bin/proxy.mjs');
 
 function which(tool: string, paths: string[]): string {
   for (const path of paths) if (existsSync(path)) return path;

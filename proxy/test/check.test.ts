@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { PROXY_BIN } from './helpers/proxy.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
-const RGATE_BIN = join(root, 'proxy/bin/rgate.ts');
+const RGATE_BIN = join(root, 'proxy/bin/rgate.mjs');
 
 interface Result {
   code: number;

@@ -1,4 +1,4 @@
-// The compile cache the bins switch on (src/compile-cache.ts) and the build step that fills it
+// The compile cache the bins switch on (src/compile-cache.mjs) and the build step that fills it
 // (src/warm-compile-cache.ts): a start from a filled cache never loads Node's TypeScript stripper.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';

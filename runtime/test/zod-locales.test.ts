@@ -1,10 +1,10 @@
-// zod with English messages only (src/zod-locales.ts): imported before zod, it leaves out the other
+// zod with English messages only (src/zod-locales.mjs): imported before zod, it leaves out the other
 // locales' modules and nothing else; the schemas and their messages stay as they were.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 
-const HOOK = new URL('../src/zod-locales.ts', import.meta.url).href;
+const HOOK = new URL('../src/zod-locales.mjs', import.meta.url).href;
 
 /** What a fresh process sees of zod, with or without the hook imported first. */
 function zodIn(withHook: boolean): { locales: string[]; message: string } {

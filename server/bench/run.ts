@@ -39,7 +39,7 @@ const DURATION = Number(values.duration);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const bin = (path: string) => new URL(path, import.meta.url).pathname;
-const SERVER_BIN = bin('../bin/flaky-server.ts');
+const SERVER_BIN = bin('../bin/flaky-server.mjs');
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
 

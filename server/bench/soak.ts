@@ -33,7 +33,7 @@ const metricsPort = await freePort();
 const loadBefore = hostLoad();
 const { child } = await startService(
   [
-    new URL('../bin/flaky-server.ts', import.meta.url).pathname,
+    new URL('../bin/flaky-server.mjs', import.meta.url).pathname,
     '--port',
     String(port),
     '--metrics-port',

@@ -9,9 +9,9 @@ import { type RunningProcess, startProcess } from '@sre-stack/runtime/testing';
 
 const root = new URL('../../', import.meta.url);
 export const BINS = {
-  server: new URL('server/bin/flaky-server.ts', root).pathname,
-  prober: new URL('client/bin/prober.ts', root).pathname,
-  proxy: new URL('proxy/bin/proxy.ts', root).pathname,
+  server: new URL('server/bin/flaky-server.mjs', root).pathname,
+  prober: new URL('client/bin/prober.mjs', root).pathname,
+  proxy: new URL('proxy/bin/proxy.mjs', root).pathname,
 };
 
 /** Telemetry off and no stray collector: the suite checks behaviour, not export. */

@@ -224,7 +224,7 @@ describe("the proxy sidecar's config", () => {
       writeFileSync(file, sidecarText());
       const result = spawnSync(
         process.execPath,
-        [join(root, 'proxy/bin/proxy.ts'), '--check', '--config', file],
+        [join(root, 'proxy/bin/proxy.mjs'), '--check', '--config', file],
         {
           encoding: 'utf8',
           timeout: 60_000,

@@ -15,7 +15,7 @@ import { type RunningProcess, startProcess } from '@sre-stack/runtime/testing';
 import { readText, readYaml, repoPath } from './helpers.ts';
 
 const run = promisify(execFile);
-const PROXY_BIN = repoPath('proxy/bin/proxy.ts');
+const PROXY_BIN = repoPath('proxy/bin/proxy.mjs');
 
 interface Service {
   build?: { context: string; dockerfile: string };

@@ -10,9 +10,9 @@ import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { readText, repoPath } from './helpers.ts';
 
 const images = [
-  { workspace: 'server', bin: 'server/bin/flaky-server.ts', metricsEnv: 'SERVER_METRICS_PORT', port: 9101 },
-  { workspace: 'client', bin: 'client/bin/prober.ts', metricsEnv: 'PROBER_METRICS_PORT', port: 9103 },
-  { workspace: 'proxy', bin: 'proxy/bin/proxy.ts', metricsEnv: 'PROXY_METRICS_PORT', port: 9102 },
+  { workspace: 'server', bin: 'server/bin/flaky-server.mjs', metricsEnv: 'SERVER_METRICS_PORT', port: 9101 },
+  { workspace: 'client', bin: 'client/bin/prober.mjs', metricsEnv: 'PROBER_METRICS_PORT', port: 9103 },
+  { workspace: 'proxy', bin: 'proxy/bin/proxy.mjs', metricsEnv: 'PROXY_METRICS_PORT', port: 9102 },
 ];
 
 function jsonArguments(instruction: Instruction): string[] {

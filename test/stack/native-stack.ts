@@ -59,7 +59,7 @@ export async function startNativeStack(options: StackOptions): Promise<NativeSta
   };
   try {
     const env = options.env ?? {};
-    const serverProcess = startProcess(repoPath('server/bin/flaky-server.ts'), {
+    const serverProcess = startProcess(repoPath('server/bin/flaky-server.mjs'), {
       env: {
         ...env,
         SERVER_PORT: '0',
@@ -71,7 +71,7 @@ export async function startNativeStack(options: StackOptions): Promise<NativeSta
     started.push(serverProcess);
     const server = await listening(serverProcess, 'flaky-server');
     const serverUrl = `http://127.0.0.1:${server.port}`;
-    const proxyProcess = startProcess(repoPath('proxy/bin/proxy.ts'), {
+    const proxyProcess = startProcess(repoPath('proxy/bin/proxy.mjs'), {
       env: {
         ...env,
         PROXY_PORT: '0',
@@ -84,7 +84,7 @@ export async function startNativeStack(options: StackOptions): Promise<NativeSta
     });
     started.push(proxyProcess);
     const proxy = await listening(proxyProcess, 'proxy');
-    const proberProcess = startProcess(repoPath('client/bin/prober.ts'), {
+    const proberProcess = startProcess(repoPath('client/bin/prober.mjs'), {
       env: {
         ...env,
         PROBER_METRICS_PORT: '0',

@@ -59,7 +59,7 @@ describe('words', () => {
     for (const [file, format] of Object.entries(expected)) {
       const { stdout } = await run(
         process.execPath,
-        [repoPath('proxy/bin/proxy.ts'), '--check', '--config', file],
+        [repoPath('proxy/bin/proxy.mjs'), '--check', '--config', file],
         {
           cwd: root,
           env: { ...process.env, OTEL_SDK_DISABLED: 'true' },

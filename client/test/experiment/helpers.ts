@@ -8,7 +8,7 @@ import { eventually, type RunningProcess, startProcess } from '@sre-stack/runtim
 import { parse, stringify } from 'yaml';
 import { PROBER_BIN, SERVER_BIN } from '../helpers/processes.ts';
 
-export const PROXY_BIN = fileURLToPath(new URL('../../../proxy/bin/proxy.ts', import.meta.url));
+export const PROXY_BIN = fileURLToPath(new URL('../../../proxy/bin/proxy.mjs', import.meta.url));
 export const PROXY_CONFIG = fileURLToPath(new URL('../../../proxy/proxy.yaml', import.meta.url));
 export const EXAMPLES = fileURLToPath(new URL('../../../examples/experiments/', import.meta.url));
 

@@ -2,8 +2,8 @@
 import { fileURLToPath } from 'node:url';
 import { type LogLine, type RunningProcess, startProcess } from '@sre-stack/runtime/testing';
 
-export const PROBER_BIN = fileURLToPath(new URL('../../bin/prober.ts', import.meta.url));
-export const SERVER_BIN = fileURLToPath(new URL('../../../server/bin/flaky-server.ts', import.meta.url));
+export const PROBER_BIN = fileURLToPath(new URL('../../bin/prober.mjs', import.meta.url));
+export const SERVER_BIN = fileURLToPath(new URL('../../../server/bin/flaky-server.mjs', import.meta.url));
 
 export interface Started {
   process: RunningProcess;

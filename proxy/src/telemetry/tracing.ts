@@ -1,5 +1,5 @@
 // Spans made by hand: one SERVER span per request, one CLIENT span per upstream attempt. The generic
-// http/undici instrumentations are off for the proxy (see bin/proxy.ts): they would cost more per request
+// http/undici instrumentations are off for the proxy (see bin/proxy.mjs): they would cost more per request
 // and could not say which attempt a span was. Context is never made active on the hot path; parents are
 // passed explicitly, and the attempt's traceparent is injected with the global propagator, so
 // OTEL_PROPAGATORS (b3, jaeger, ...) applies.

@@ -10,8 +10,8 @@ import { eventually, freePort, type RunningProcess, startProcess } from '@sre-st
 import { type DockerApi, requirePodman, startDockerApi } from '../helpers/podman.ts';
 import { sample } from '../helpers/proxy.ts';
 
-const RGATE_BIN = new URL('../../bin/rgate.ts', import.meta.url).pathname;
-const PROXY_BIN = new URL('../../bin/proxy.ts', import.meta.url).pathname;
+const RGATE_BIN = new URL('../../bin/rgate.mjs', import.meta.url).pathname;
+const PROXY_BIN = new URL('../../bin/proxy.mjs', import.meta.url).pathname;
 const EXAMPLE = new URL('../../../examples/rgate.yml', import.meta.url).pathname;
 const production = (app: string, port: number) => ({
   app_name: app,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningProcess, startProcess } from '@sre-stack/runtime/testing';
 
-export const PROXY_BIN = new URL('../../bin/proxy.ts', import.meta.url).pathname;
+export const PROXY_BIN = new URL('../../bin/proxy.mjs', import.meta.url).pathname;
 export const UPSTREAM_FIXTURE = new URL('../fixtures/upstream.ts', import.meta.url).pathname;
 
 export interface Upstream {

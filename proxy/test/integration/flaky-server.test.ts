@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunningProcess, startProcess } from '@sre-stack/runtime/testing';
 import { accessLines, PROXY_BIN, sample } from '../helpers/proxy.ts';
 
-const FLAKY_SERVER = new URL('../../../server/bin/flaky-server.ts', import.meta.url).pathname;
+const FLAKY_SERVER = new URL('../../../server/bin/flaky-server.mjs', import.meta.url).pathname;
 const SHIPPED_CONFIG = new URL('../../proxy.yaml', import.meta.url).pathname;
 
 describe('proxy.yaml in front of flaky-server', () => {

@@ -179,7 +179,7 @@ describe('command line', () => {
   });
 
   it('rgate without --config is a usage error (exit 2) that says what is missing', async () => {
-    const failed = await run(process.execPath, [new URL('../../bin/rgate.ts', import.meta.url).pathname], {
+    const failed = await run(process.execPath, [new URL('../../bin/rgate.mjs', import.meta.url).pathname], {
       env: { ...process.env, RGATE_CONFIG: '' },
     }).catch((error) => error);
     assert.equal(failed.code, 2);

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { type RunningProcess, startProcess } from '@sre-stack/runtime/testing';
 
-export const BIN = fileURLToPath(new URL('../../bin/flaky-server.ts', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/flaky-server.mjs', import.meta.url));
 
 export interface RunningServer {
   process: RunningProcess;
