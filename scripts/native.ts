@@ -5,8 +5,8 @@
 //
 // Ports follow the services' own variables (SERVER_PORT, PROXY_PORT, …; 0 lets the OS choose): each
 // service reports the ports it bound in its "listening" line, and the next one is pointed there.
-// The compile cache first: its NODE_COMPILE_CACHE reaches the three services, which then start from
-// the cache without loading the TypeScript stripper at all (see runtime/src/compile-cache.ts).
+// The compile cache first: its NODE_COMPILE_CACHE reaches the three services, which start from the
+// same cache (see runtime/src/compile-cache.mjs).
 import '@sre-stack/runtime/compile-cache';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

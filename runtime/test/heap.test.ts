@@ -26,8 +26,10 @@ test('the young generation stays within its cap while short-lived objects churn'
     await new Promise((resolve) => setImmediate(resolve));
   }
   // Growth is switched off from a GC observer, which runs between bursts: within one burst it may grow
-  // once more past the cap (Node 24.22 was seen at 12.25 MiB). Without the cap it reaches 32-64 MiB.
-  assert.ok(largest <= 2 * YOUNG_GENERATION_CAP_MIB, `young generation reached ${largest} MiB`);
+  // once more past the cap, to 16 MiB, and the space's size also counts pages V8 has taken ahead (9-11
+  // MiB seen on a quiet host, 12.25 on Node 24.22, 17 on a busy CI host). Without the cap it reaches
+  // 32-64 MiB, so the bound sits between the two.
+  assert.ok(largest < 3 * YOUNG_GENERATION_CAP_MIB, `young generation reached ${largest} MiB`);
 });
 
 test('the old generation widens its margin only while full collections keep coming close together', () => {
