@@ -91,7 +91,8 @@ describe('scripts/native.ts', () => {
         60_000,
       );
       assert.equal(typeof run.trace_id, 'string');
-      assert.ok(native.lines.some((line) => line.service === 'proxy' && line.msg === 'request'));
+      // The proxy's access line comes through another pipe: it may arrive after the prober's line.
+      await native.waitForLine((line) => line.service === 'proxy' && line.msg === 'request', 10_000);
     } finally {
       assert.equal(await interrupt(native), 0);
     }
