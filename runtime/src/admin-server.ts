@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { CONNECTIONS_CHECKING_INTERVAL_MS, refuseTunnels } from './http-listener.ts';
+import { LISTENER_LIMITS, refuseTunnels } from './http-listener.ts';
 import { drainHttpServer } from './lifecycle.ts';
 import { registry } from './metrics.ts';
 import { sendMetrics } from './metrics-text.ts';
@@ -74,13 +74,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   // (WebSocket, EventSource) load Node's internal copy of undici, about 12 MiB and 50 ms for nothing.
   // Taken here, not at import: a command that serves nothing (--check) never loads node:http.
   const { createServer } = process.getBuiltinModule('node:http');
-  // Heads and bodies bounded as the services' own listeners bound them: scrapers send both at once.
-  const limits = {
-    headersTimeout: 10_000,
-    requestTimeout: 30_000,
-    connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
-  };
-  const server = createServer(limits, async (request, response) => {
+  // Heads and bodies bounded as the flaky server bounds its own: scrapers send both at once.
+  const server = createServer(LISTENER_LIMITS, async (request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const route = routes[path] ?? prefixRoute(routes, path);
     if (!route)

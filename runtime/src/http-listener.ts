@@ -7,6 +7,13 @@ import type { Server } from 'node:http';
  */
 export const CONNECTIONS_CHECKING_INTERVAL_MS = 1000;
 
+/** The bounds of a listener whose config does not set its own: the server's and the admin ports'. */
+export const LISTENER_LIMITS = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+} as const;
+
 const NO_TUNNELS = 'CONNECT is not supported here: this server does not open tunnels\n';
 const NO_TUNNELS_RESPONSE =
   'HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +

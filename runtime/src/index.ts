@@ -25,7 +25,7 @@ export { substitute, substitutedValues } from './config/substitute.ts';
 export { type WatchedConfig, watchConfig } from './config/watch.ts';
 export { type DirectLine, directLine } from './direct-line.ts';
 export { displayUrl, isSensitiveParameter, REDACTED } from './display-url.ts';
-export { CONNECTIONS_CHECKING_INTERVAL_MS, refuseTunnels } from './http-listener.ts';
+export { CONNECTIONS_CHECKING_INTERVAL_MS, LISTENER_LIMITS, refuseTunnels } from './http-listener.ts';
 export {
   createLifecycle,
   DEFAULT_DRAIN_TIMEOUT_MS,

@@ -22,10 +22,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const telemetry = await loadTelemetry();
   const [
     {
-      CONNECTIONS_CHECKING_INTERVAL_MS,
       createLifecycle,
       createLogger,
       drainHttpServer,
+      LISTENER_LIMITS,
       refuseTunnels,
       startAdminServer,
       watchConfig,
@@ -79,12 +79,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const server = createServer(
     // optimizeEmptyRequests: a request without Content-Length or Transfer-Encoding has no body, and
     // Node then skips its stream events; the body reader answers such a request at once (http/body.ts).
-    {
-      headersTimeout: 10_000,
-      requestTimeout: 30_000,
-      connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
-      optimizeEmptyRequests: true,
-    },
+    { ...LISTENER_LIMITS, optimizeEmptyRequests: true },
     createRequestHandler({
       chaos,
       logger,

@@ -23,12 +23,9 @@ export async function readCredentials(certFile: string, keyFile: string): Promis
       );
     }
   };
-  // Both reads run at once, but the error named is always the certificate's first: which read fails
-  // first is up to the file system, and the message must not depend on it.
-  const [certRead, keyRead] = await Promise.allSettled([read(certFile, 'certificate'), read(keyFile, 'key')]);
-  if (certRead.status === 'rejected') throw certRead.reason;
-  if (keyRead.status === 'rejected') throw keyRead.reason;
-  const [cert, key] = [certRead.value, keyRead.value];
+  // One after the other: two small files, and with both missing the certificate is always the one named.
+  const cert = await read(certFile, 'certificate');
+  const key = await read(keyFile, 'key');
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(cert);
