@@ -272,4 +272,22 @@ describe('prober bin', () => {
     assert.equal(await child.exited, 0);
     assert.equal(fixture.requests.filter((request) => request.url === '/flip').length, before);
   });
+
+  it('--once over plain HTTP loads neither node:http2 nor node:tls (undici-core.ts defers them)', async () => {
+    const config = await writeConfig(
+      dir,
+      `probes:\n  - { name: fine, url: "${fixture.url}/ok", every: 3s }\n`,
+      'once-plain.yaml',
+    );
+    // Reports, as the process exits, the built-in modules of the two that were loaded. NODE_OPTIONS is
+    // split at spaces: the script has none.
+    const report = `--import=data:text/javascript,process.on('exit',()=>process.stderr.write('loaded:'+process.moduleLoadList.filter((n)=>/^NativeModule.(http2|tls)$/.test(n)).join()+'\\n'))`;
+    const child = startProcess(PROBER_BIN, {
+      args: ['--once', '--config', config],
+      env: { NODE_OPTIONS: report },
+    });
+    assert.equal(await child.exited, 0);
+    const loaded = child.stderr.find((line) => line.startsWith('loaded:'));
+    assert.equal(loaded, 'loaded:', child.stderr.join('\n'));
+  });
 });
