@@ -1,7 +1,9 @@
 // --once: every probe runs one time, now; a table on stdout, the JSON run lines on stderr; exit 1 if
 // any probe failed. Actions are not run: a CI check must not change what it checks.
 // Imports name the runtime's parts, not its main entry, which would load the metrics library and the
-// telemetry API for a run that exports neither.
+// telemetry API for a run that exports neither. First, before any schema is built: zod set up for a
+// single parse.
+import '@sre-stack/runtime/one-shot-zod';
 import { ConfigError, loadConfigFile } from '@sre-stack/runtime/config';
 import { createLifecycle } from '@sre-stack/runtime/lifecycle';
 import { createLogger } from '@sre-stack/runtime/logger';

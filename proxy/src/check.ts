@@ -1,7 +1,7 @@
 // proxy --check (and rgate --check): validate a config without serving. Exit 0 when it is good, 1 with
 // every problem as file:line:column otherwise. Any format the proxy reads is checked, as it would run.
 // First, before any schema is built: zod set up for a single parse.
-import './check-zod.ts';
+import '@sre-stack/runtime/one-shot-zod';
 import { ConfigError, parseConfigText, readConfigText } from '@sre-stack/runtime/config';
 import { z } from 'zod';
 import {
