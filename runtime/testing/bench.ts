@@ -179,3 +179,115 @@ export async function paced(
   agent.destroy();
   return { sent, failed };
 }
+
+export interface SoakOptions {
+  /** The process whose RSS and CPU are read. */
+  pid: number;
+  /** Where GET `path` is sent, at `rate` requests per second for `seconds`. */
+  port: number;
+  path: string;
+  rate: number;
+  seconds: number;
+  /** How long after the load the RSS is read again ("returns to"). */
+  settleS?: number;
+}
+
+export interface SoakResult {
+  sent: number;
+  failed: number;
+  /** CPU of the process under load, % of one core. */
+  cpuPercent: number;
+  restMiB: number;
+  minMiB: number;
+  maxMiB: number;
+  /** RSS `settleS` after the load stopped. */
+  afterMiB: number;
+  settleS: number;
+  /** Least-squares slope from `steadyFromS` on, MiB per minute. */
+  slope: number;
+  steadyFromS: number;
+  loadBefore: string;
+  loadEnd: string;
+}
+
+/**
+ * Keeps a service under steady load (GET `path` at a fixed rate over keep-alive connections, paced in
+ * 10 ms slices) and samples its RSS and CPU every 5 s. The slope is fitted from 60 s on, V8 settling
+ * its heap in the first tens of seconds: |slope| well under 1 MiB/min means no growth.
+ */
+export async function soak(options: SoakOptions): Promise<SoakResult> {
+  const { pid, port, path, rate, seconds } = options;
+  const settleS = options.settleS ?? 10;
+  const { Agent, request } = await import('node:http');
+  const loadBefore = hostLoad();
+  const restMiB = rssMiB(pid);
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  let sent = 0;
+  let failed = 0;
+  const startedAt = performance.now();
+  const deadline = startedAt + seconds * 1000;
+  const pacer = setInterval(() => {
+    const owed = Math.floor(((performance.now() - startedAt) / 1000) * rate) - sent;
+    for (let i = 0; i < owed; i++) {
+      sent++;
+      request({ host: '127.0.0.1', port, path, agent }, (response) => {
+        if (response.statusCode !== 200) failed++;
+        response.resume();
+      })
+        .on('error', () => failed++)
+        .end();
+    }
+  }, 10);
+  const samples: { atS: number; rssMiB: number; cpu: number; load: string }[] = [];
+  while (performance.now() < deadline) {
+    await sleep(5000);
+    samples.push({
+      atS: (performance.now() - startedAt) / 1000,
+      rssMiB: rssMiB(pid),
+      cpu: cpuSeconds(pid),
+      load: hostLoad(),
+    });
+    if (samples.length % 12 === 0) {
+      const last = samples.at(-1) as (typeof samples)[number];
+      process.stderr.write(`  ${Math.round(last.atS)} s: rss ${last.rssMiB.toFixed(0)} MiB\n`);
+    }
+  }
+  clearInterval(pacer);
+  await sleep(1000);
+  agent.destroy();
+  const first = samples[0] as (typeof samples)[number];
+  const end = samples.at(-1) as (typeof samples)[number];
+  await sleep(settleS * 1000);
+  const steady = samples.filter((sample) => sample.atS >= Math.min(60, seconds / 2));
+  const rss = samples.map((sample) => sample.rssMiB);
+  return {
+    sent,
+    failed,
+    cpuPercent: ((end.cpu - first.cpu) / (end.atS - first.atS)) * 100,
+    restMiB,
+    minMiB: Math.min(...rss),
+    maxMiB: Math.max(...rss),
+    afterMiB: rssMiB(pid),
+    settleS,
+    slope: slopePerMinute(steady),
+    steadyFromS: Math.round(steady[0]?.atS ?? 0),
+    loadBefore,
+    loadEnd: end.load,
+  };
+}
+
+/** A soak's figures as the Markdown table BENCHMARKS.md keeps. */
+export function soakTable(title: string, service: string, result: SoakResult): string {
+  const f = (value: number, digits = 1) => value.toFixed(digits);
+  return [
+    `## ${title}`,
+    '',
+    '| metric | value |',
+    '| --- | --- |',
+    `| requests sent / failed | ${result.sent} / ${result.failed} |`,
+    `| ${service} CPU (% of one core) | ${f(result.cpuPercent)} |`,
+    `| RSS at rest before / min / max under load / ${result.settleS} s after (MiB) | ${f(result.restMiB)} / ${f(result.minMiB)} / ${f(result.maxMiB)} / ${f(result.afterMiB)} |`,
+    `| RSS slope from ${result.steadyFromS} s on (MiB per minute) | ${f(result.slope, 2)} |`,
+    `| host load average (1/5/15 min) before / at the end | ${result.loadBefore} / ${result.loadEnd} |`,
+  ].join('\n');
+}
