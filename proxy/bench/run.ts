@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { freePort } from '@sre-stack/runtime/testing';
-import { wrk as runWrk, type WrkResult } from '@sre-stack/runtime/testing/bench';
+import { rssMiB, wrk as runWrk, type WrkResult } from '@sre-stack/runtime/testing/bench';
 import { paced } from './paced.ts';
 
 const { values } = parseArgs({
@@ -131,6 +131,8 @@ interface Peer {
   port: number;
   launch(): Promise<ChildProcess | undefined>;
   paced?: boolean;
+  /** One Node process: its RSS is read at rest and after the load (nginx runs several processes). */
+  rss?: boolean;
 }
 
 const directory = await mkdtemp(join(tmpdir(), 'proxy-bench-'));
@@ -175,6 +177,7 @@ const proxyPeer = (
   note,
   port,
   paced: true,
+  rss: true,
   launch: () =>
     start(
       process.execPath,
@@ -242,6 +245,7 @@ const peers: Peer[] = [
     note: '1 process, logger off',
     port: p5,
     paced: true,
+    rss: true,
     launch: () =>
       start(
         process.execPath,
@@ -258,6 +262,7 @@ const peers: Peer[] = [
     note: '1 process, ~40 lines: forwarding only (the floor for Node)',
     port: p7,
     paced: true,
+    rss: true,
     launch: () =>
       start(
         process.execPath,
@@ -269,6 +274,7 @@ const peers: Peer[] = [
     name: 'http-proxy',
     note: '1 process, keep-alive agent',
     port: p6,
+    rss: true,
     launch: () =>
       start(
         process.execPath,
@@ -290,15 +296,31 @@ interface Row {
   p99: number[];
   pacedP50: number[];
   pacedP99: number[];
+  restMiB: number[];
+  loadedMiB: number[];
 }
-const rows: Row[] = peers.map((peer) => ({ peer, rps: [], p50: [], p99: [], pacedP50: [], pacedP99: [] }));
+const rows: Row[] = peers.map((peer) => ({
+  peer,
+  rps: [],
+  p50: [],
+  p99: [],
+  pacedP50: [],
+  pacedP99: [],
+  restMiB: [],
+  loadedMiB: [],
+}));
 
 // Peers run one at a time (they share the two cores with wrk and the upstream); rounds interleave them
 // so that a noisy minute on the host does not land on one peer only.
 for (let round = 0; round < ROUNDS; round++) {
   for (const row of rows) {
     const child = await row.peer.launch();
+    const pid = row.peer.rss ? child?.pid : undefined;
     try {
+      if (pid !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        row.restMiB.push(rssMiB(pid));
+      }
       wrk(row.peer.port, 3); // warm-up: JIT, connection pools
       const result = wrk(row.peer.port, DURATION);
       row.rps.push(result.rps);
@@ -311,6 +333,8 @@ for (let round = 0; round < ROUNDS; round++) {
         row.pacedP99.push(latency.p99);
         pacedNote = `; at ${RATE}/s p50 ${latency.p50.toFixed(3)} ms, p99 ${latency.p99.toFixed(3)} ms`;
       }
+      // After saturation, then the paced run: where the process settles under ordinary load.
+      if (pid !== undefined) row.loadedMiB.push(rssMiB(pid));
       process.stderr.write(
         `round ${round + 1} ${row.peer.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${pacedNote}\n`,
       );
@@ -334,13 +358,15 @@ const added = median(everyPaced?.pacedP50 ?? []) - directP50;
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const table = [
-  `| target | setup | req/s | p50 / p99 at saturation (ms) | p50 / p99 at ${RATE} req/s (ms) | added p50 at ${RATE} req/s (ms) |`,
-  '| --- | --- | ---: | ---: | ---: | ---: |',
+  `| target | setup | req/s | p50 / p99 at saturation (ms) | p50 / p99 at ${RATE} req/s (ms) | added p50 at ${RATE} req/s (ms) | RSS at rest / after load (MiB) |`,
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((row) => {
     const hasPaced = row.pacedP50.length > 0;
     const pacedCell = hasPaced ? `${fmt(median(row.pacedP50), 3)} / ${fmt(median(row.pacedP99), 3)}` : '';
     const addedCell = hasPaced && row !== rows[0] ? fmt(median(row.pacedP50) - directP50, 3) : '';
-    return `| ${row.peer.name} | ${row.peer.note} | ${fmt(median(row.rps))} | ${fmt(median(row.p50), 2)} / ${fmt(median(row.p99), 2)} | ${pacedCell} | ${addedCell} |`;
+    const rssCell =
+      row.restMiB.length > 0 ? `${fmt(median(row.restMiB), 1)} / ${fmt(median(row.loadedMiB), 1)}` : '';
+    return `| ${row.peer.name} | ${row.peer.note} | ${fmt(median(row.rps))} | ${fmt(median(row.p50), 2)} / ${fmt(median(row.p99), 2)} | ${pacedCell} | ${addedCell} | ${rssCell} |`;
   }),
 ].join('\n');
 const goals = [
