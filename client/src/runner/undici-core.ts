@@ -19,7 +19,7 @@ export type DispatchHandler = Undici.Dispatcher.DispatchHandler;
 export type DispatchController = Undici.Dispatcher.DispatchController;
 
 /**
- * The Client requires its HTTP/2 half when it loads, and with it node:http2 and node:tls: about 15 ms
+ * The Client requires its HTTP/2 half when it loads, and with it node:http2 and node:tls: about 10 ms
  * of every start, for probes that mostly speak HTTP/1.1. It calls it only on a connection whose TLS
  * server chose h2. A stand-in, put where require() looks first, loads the real one on that first call.
  */
