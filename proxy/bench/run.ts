@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { freePort } from '@sre-stack/runtime/testing';
 import { rssMiB, wrk as runWrk, type WrkResult } from '@sre-stack/runtime/testing/bench';
+import { defaultConfig, everyPolicyConfig } from './configs.ts';
 import { paced } from './paced.ts';
 
 const { values } = parseArgs({
@@ -148,23 +149,8 @@ const upstreamProcess = await start(
   upstreamPort,
 );
 
-const defaultConfig = `routes:
-  - name: bench
-    match: { pathPrefix: / }
-    upstream: { targets: [http://${upstream}] }
-`;
-const everyPolicy = `routes:
-  - name: bench
-    match: { pathPrefix: / }
-    upstream: { targets: [http://${upstream}] }
-    policies:
-      rateLimit: { capacity: 100000000, window: 1s }
-      timeout: 15s
-      circuitBreaker: { consecutiveFailures: 5, openFor: 10s }
-      retry: { retries: 2, on: [5xx, connect-failure, reset, per-try-timeout], perTryTimeout: 2s }
-`;
-await writeFile(join(directory, 'default.yaml'), defaultConfig);
-await writeFile(join(directory, 'every-policy.yaml'), everyPolicy);
+await writeFile(join(directory, 'default.yaml'), defaultConfig(upstream));
+await writeFile(join(directory, 'every-policy.yaml'), everyPolicyConfig(upstream));
 
 const proxyPeer = (
   name: string,

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '@sre-stack/runtime/testing';
 import { sleep, soak, soakTable, startService, stopService } from '@sre-stack/runtime/testing/bench';
+import { everyPolicyConfig } from './configs.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,19 +30,7 @@ const upstreamPort = (upstream.address() as { port: number }).port;
 
 const directory = await mkdtemp(join(tmpdir(), 'proxy-soak-'));
 const config = join(directory, 'every-policy.yaml');
-await writeFile(
-  config,
-  `routes:
-  - name: soak
-    match: { pathPrefix: / }
-    upstream: { targets: [http://127.0.0.1:${upstreamPort}] }
-    policies:
-      rateLimit: { capacity: 100000000, window: 1s }
-      timeout: 15s
-      circuitBreaker: { consecutiveFailures: 5, openFor: 10s }
-      retry: { retries: 2, on: [5xx, connect-failure, reset, per-try-timeout], perTryTimeout: 2s }
-`,
-);
+await writeFile(config, everyPolicyConfig(`127.0.0.1:${upstreamPort}`));
 const port = await freePort();
 const metricsPort = await freePort();
 const { child } = await startService(

@@ -136,6 +136,51 @@ export async function commandMs(args: string[], runs = 5, env: NodeJS.ProcessEnv
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Requests a pacer has sent, and how many of them failed or were answered. */
+interface PacerCounts {
+  sent: number;
+  failed: number;
+  done: number;
+}
+
+/**
+ * Starts sending GET `path` at a fixed rate over keep-alive connections, paced in 10 ms slices: each
+ * slice sends what the rate owes by then. A request fails on a connection error or an answer other
+ * than 200. `stop()` ends the sending and resolves once the last answers are in (waiting at most 5 s).
+ */
+async function startPacer(
+  port: number,
+  path: string,
+  rate: number,
+): Promise<{ counts: PacerCounts; stop(): Promise<void> }> {
+  const { Agent, request } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  const counts: PacerCounts = { sent: 0, failed: 0, done: 0 };
+  const startedAt = performance.now();
+  const timer = setInterval(() => {
+    const owed = Math.floor(((performance.now() - startedAt) / 1000) * rate) - counts.sent;
+    for (let i = 0; i < owed; i++) {
+      counts.sent++;
+      request({ host: '127.0.0.1', port, path, agent }, (response) => {
+        if (response.statusCode !== 200) counts.failed++;
+        response.resume();
+        response.on('end', () => counts.done++);
+      })
+        .on('error', () => counts.failed++)
+        .end();
+    }
+  }, 10);
+  return {
+    counts,
+    async stop() {
+      clearInterval(timer);
+      for (let waited = 0; counts.done + counts.failed < counts.sent && waited < 5000; waited += 50)
+        await sleep(50);
+      agent.destroy();
+    },
+  };
+}
+
 /**
  * Sends GET `path` at a fixed rate over keep-alive connections for `seconds`. The CPU a service spends
  * per request at a fixed, ordinary rate depends far less on the host's load than its saturation
@@ -147,37 +192,10 @@ export async function paced(
   rate: number,
   seconds: number,
 ): Promise<{ sent: number; failed: number }> {
-  const { Agent, request } = await import('node:http');
-  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-  let sent = 0;
-  let failed = 0;
-  let done = 0;
-  const startedAt = performance.now();
-  await new Promise<void>((resolve) => {
-    // Paced in 10 ms slices: each slice sends what the rate owes by then.
-    const timer = setInterval(() => {
-      const elapsed = (performance.now() - startedAt) / 1000;
-      if (elapsed >= seconds) {
-        clearInterval(timer);
-        resolve();
-        return;
-      }
-      const owed = Math.floor(elapsed * rate) - sent;
-      for (let i = 0; i < owed; i++) {
-        sent++;
-        request({ host: '127.0.0.1', port, path, agent }, (response) => {
-          response.resume();
-          response.on('end', () => done++);
-        })
-          .on('error', () => failed++)
-          .end();
-      }
-    }, 10);
-  });
-  // Bounded wait for the last answers.
-  for (let waited = 0; done + failed < sent && waited < 5000; waited += 50) await sleep(50);
-  agent.destroy();
-  return { sent, failed };
+  const pacer = await startPacer(port, path, rate);
+  await sleep(seconds * 1000);
+  await pacer.stop();
+  return { sent: pacer.counts.sent, failed: pacer.counts.failed };
 }
 
 export interface SoakOptions {
@@ -218,26 +236,11 @@ export interface SoakResult {
 export async function soak(options: SoakOptions): Promise<SoakResult> {
   const { pid, port, path, rate, seconds } = options;
   const settleS = options.settleS ?? 10;
-  const { Agent, request } = await import('node:http');
   const loadBefore = hostLoad();
   const restMiB = rssMiB(pid);
-  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-  let sent = 0;
-  let failed = 0;
+  const pacer = await startPacer(port, path, rate);
   const startedAt = performance.now();
   const deadline = startedAt + seconds * 1000;
-  const pacer = setInterval(() => {
-    const owed = Math.floor(((performance.now() - startedAt) / 1000) * rate) - sent;
-    for (let i = 0; i < owed; i++) {
-      sent++;
-      request({ host: '127.0.0.1', port, path, agent }, (response) => {
-        if (response.statusCode !== 200) failed++;
-        response.resume();
-      })
-        .on('error', () => failed++)
-        .end();
-    }
-  }, 10);
   const samples: { atS: number; rssMiB: number; cpu: number; load: string }[] = [];
   while (performance.now() < deadline) {
     await sleep(5000);
@@ -252,17 +255,15 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
       process.stderr.write(`  ${Math.round(last.atS)} s: rss ${last.rssMiB.toFixed(0)} MiB\n`);
     }
   }
-  clearInterval(pacer);
-  await sleep(1000);
-  agent.destroy();
+  await pacer.stop();
   const first = samples[0] as (typeof samples)[number];
   const end = samples.at(-1) as (typeof samples)[number];
   await sleep(settleS * 1000);
   const steady = samples.filter((sample) => sample.atS >= Math.min(60, seconds / 2));
   const rss = samples.map((sample) => sample.rssMiB);
   return {
-    sent,
-    failed,
+    sent: pacer.counts.sent,
+    failed: pacer.counts.failed,
     cpuPercent: ((end.cpu - first.cpu) / (end.atS - first.atS)) * 100,
     restMiB,
     minMiB: Math.min(...rss),
