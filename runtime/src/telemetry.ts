@@ -7,5 +7,7 @@ import './node-version.mjs';
 // First, before the SDK's modules are loaded: loading them would grow the young generation (heap.ts).
 const { keepHeapCompact } = await import('./heap.ts');
 keepHeapCompact();
+// Every thread that serves gives back, once at rest, the heap its load grew.
+(await import('./release-at-rest.ts')).releaseHeapAtRest();
 const { startTelemetry } = await import('./telemetry/sdk.ts');
 export const telemetry = await startTelemetry();
