@@ -31,6 +31,8 @@ const DURATION = Number(values.duration);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const RATE = Number(values.rate);
+/** Seconds of rest after the load before the RSS is read again. */
+const SETTLE_S = 10;
 const ROOT = new URL('../../', import.meta.url).pathname;
 const PROXY_BIN = join(ROOT, 'proxy/bin/proxy.mjs');
 
@@ -284,6 +286,7 @@ interface Row {
   pacedP99: number[];
   restMiB: number[];
   loadedMiB: number[];
+  settledMiB: number[];
 }
 const rows: Row[] = peers.map((peer) => ({
   peer,
@@ -294,6 +297,7 @@ const rows: Row[] = peers.map((peer) => ({
   pacedP99: [],
   restMiB: [],
   loadedMiB: [],
+  settledMiB: [],
 }));
 
 // Peers run one at a time (they share the two cores with wrk and the upstream); rounds interleave them
@@ -320,7 +324,12 @@ for (let round = 0; round < ROUNDS; round++) {
         pacedNote = `; at ${RATE}/s p50 ${latency.p50.toFixed(3)} ms, p99 ${latency.p99.toFixed(3)} ms`;
       }
       // After saturation, then the paced run: where the process settles under ordinary load.
-      if (pid !== undefined) row.loadedMiB.push(rssMiB(pid));
+      if (pid !== undefined) {
+        row.loadedMiB.push(rssMiB(pid));
+        // Where it returns to once the load is over (the proxy gives its grown heap back at rest).
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_S * 1000));
+        row.settledMiB.push(rssMiB(pid));
+      }
       process.stderr.write(
         `round ${round + 1} ${row.peer.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${pacedNote}\n`,
       );
@@ -344,14 +353,16 @@ const added = median(everyPaced?.pacedP50 ?? []) - directP50;
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const table = [
-  `| target | setup | req/s | p50 / p99 at saturation (ms) | p50 / p99 at ${RATE} req/s (ms) | added p50 at ${RATE} req/s (ms) | RSS at rest / after load (MiB) |`,
+  `| target | setup | req/s | p50 / p99 at saturation (ms) | p50 / p99 at ${RATE} req/s (ms) | added p50 at ${RATE} req/s (ms) | RSS at rest / after load / ${SETTLE_S} s later (MiB) |`,
   '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((row) => {
     const hasPaced = row.pacedP50.length > 0;
     const pacedCell = hasPaced ? `${fmt(median(row.pacedP50), 3)} / ${fmt(median(row.pacedP99), 3)}` : '';
     const addedCell = hasPaced && row !== rows[0] ? fmt(median(row.pacedP50) - directP50, 3) : '';
     const rssCell =
-      row.restMiB.length > 0 ? `${fmt(median(row.restMiB), 1)} / ${fmt(median(row.loadedMiB), 1)}` : '';
+      row.restMiB.length > 0
+        ? `${fmt(median(row.restMiB), 1)} / ${fmt(median(row.loadedMiB), 1)} / ${fmt(median(row.settledMiB), 1)}`
+        : '';
     return `| ${row.peer.name} | ${row.peer.note} | ${fmt(median(row.rps))} | ${fmt(median(row.p50), 2)} / ${fmt(median(row.p99), 2)} | ${pacedCell} | ${addedCell} | ${rssCell} |`;
   }),
 ].join('\n');
@@ -363,6 +374,7 @@ const goals = [
   `| ${cores} workers vs 1 worker | scales on cores that exist | **${fmt(everyMany / every, 2)}×** (${cores} cores shared with wrk and nginx) |`,
   `| throughput vs nginx proxy_pass (1 worker; nginx ${cores}) | for reference | ${fmt(every / nginx, 2)}× |`,
   `| added p50 latency at ${RATE} req/s | ≤ 0.5 ms | **${fmt(added, 3)} ms** |`,
+  `| RSS ${SETTLE_S} s after the load | ≤ 150 MiB | **${fmt(median(everyPaced?.settledMiB ?? []), 1)} MiB** |`,
 ].join('\n');
 const when = new Date().toISOString().slice(0, 10);
 const header = `Run ${when}: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, Node ${process.version}; ${ROUNDS} rounds, each peer once per round, medians shown; wrk -t1 -c${CONNECTIONS} -d${DURATION}s after a 3 s warm-up; paced client ${RATE} req/s for ${Math.max(5, DURATION)} s; host load average (1, 5, 15 min) at the start ${loadAtStart.join(' ')}, at the end ${loadavg()
