@@ -63,6 +63,11 @@ type Collect = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resor
  * under memory pressure.
  */
 export function memoryPressureCollection(): () => void {
+  // An operator who runs node with --expose-gc keeps it: the flag is not switched off behind them.
+  const exposed = (globalThis as { gc?: Collect }).gc;
+  if (typeof exposed === 'function') {
+    return () => exposed({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  }
   setFlagsFromString('--expose-gc');
   try {
     const collect = runInNewContext('gc') as Collect;

@@ -1,6 +1,7 @@
 // The heap a burst of work grew is given back once the thread is quiet again, once per growth, and never
 // while it works (the pause would land on requests).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { getHeapStatistics } from 'node:v8';
 import {
@@ -96,4 +97,17 @@ test('the memory-pressure collection gives back a heap full of garbage, without 
     `heap ${(before / MiB).toFixed(1)} -> ${(after / MiB).toFixed(1)} MiB`,
   );
   assert.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined');
+});
+
+test('a node started with --expose-gc keeps its gc() in every context', () => {
+  const module = new URL('../src/release-at-rest.ts', import.meta.url).href;
+  const script = `
+    const { memoryPressureCollection } = await import(${JSON.stringify(module)});
+    memoryPressureCollection()();
+    const { runInNewContext } = await import('node:vm');
+    console.log(typeof gc, runInNewContext('typeof gc'));`;
+  const output = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  });
+  assert.equal(output.trim(), 'function function');
 });
