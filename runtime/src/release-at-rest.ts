@@ -29,22 +29,16 @@ export const REST_SETTINGS: RestSettings = {
 
 /** Decides, one window at a time, when a thread is back at rest with a heap its work grew. */
 export class RestAfterGrowth {
-  readonly #settings: RestSettings;
   #baseline: number | undefined;
   #quiet = 0;
 
-  constructor(settings: RestSettings = REST_SETTINGS) {
-    this.#settings = settings;
-  }
-
   /** Called at the end of each window; true when the heap should be released now. */
   window(utilization: number, heapBytes: number): boolean {
-    // The first window sets the baseline: what the thread holds once loaded.
-    this.#baseline ??= heapBytes;
-    this.#baseline = Math.min(this.#baseline, heapBytes);
-    this.#quiet = utilization < this.#settings.quietUtilization ? this.#quiet + 1 : 0;
-    if (this.#quiet < this.#settings.quietWindows) return false;
-    if (heapBytes - this.#baseline < this.#settings.grownBytes) return false;
+    // The first window sets the baseline (what the thread holds once loaded); it only comes down.
+    this.#baseline = Math.min(this.#baseline ?? heapBytes, heapBytes);
+    this.#quiet = utilization < REST_SETTINGS.quietUtilization ? this.#quiet + 1 : 0;
+    if (this.#quiet < REST_SETTINGS.quietWindows) return false;
+    if (heapBytes - this.#baseline < REST_SETTINGS.grownBytes) return false;
     this.#quiet = 0;
     return true;
   }
@@ -55,26 +49,27 @@ export class RestAfterGrowth {
   }
 }
 
-type Collect = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
+type Gc = (options: typeof MEMORY_PRESSURE) => void;
+/** The collection V8 runs under memory pressure (gc()'s options in Node 24's V8). */
+const MEMORY_PRESSURE = { type: 'major', execution: 'sync', flavor: 'last-resort' } as const;
 
 /**
  * V8's gc(), without exposing it to the service's own code: the flag is set only while a fresh context
- * is made to hand the function over. The 'last-resort' flavour (Node 24's V8) is the collection V8 runs
- * under memory pressure.
+ * is made to hand the function over. An operator who runs node with --expose-gc keeps it: their gc()
+ * is used, and the flag is not switched off behind them.
  */
 export function memoryPressureCollection(): () => void {
-  // An operator who runs node with --expose-gc keeps it: the flag is not switched off behind them.
-  const exposed = (globalThis as { gc?: Collect }).gc;
-  if (typeof exposed === 'function') {
-    return () => exposed({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  let gc = (globalThis as { gc?: Gc }).gc;
+  if (typeof gc !== 'function') {
+    setFlagsFromString('--expose-gc');
+    try {
+      gc = runInNewContext('gc') as Gc;
+    } finally {
+      setFlagsFromString('--no-expose-gc');
+    }
   }
-  setFlagsFromString('--expose-gc');
-  try {
-    const collect = runInNewContext('gc') as Collect;
-    return () => collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-  } finally {
-    setFlagsFromString('--no-expose-gc');
-  }
+  const collect = gc;
+  return () => collect(MEMORY_PRESSURE);
 }
 
 /** The heap V8 holds for this thread: its pages and the memory its objects hold outside it. */
@@ -85,7 +80,6 @@ export function heapBytes(): number {
 
 export interface RestWatch {
   clock?: Clock;
-  settings?: RestSettings;
   /** The event loop's utilization since the last call (0 to 1). */
   utilization?: () => number;
   heapBytes?: () => number;
@@ -108,11 +102,10 @@ function utilizationSinceLastCall(): () => number {
  */
 export function releaseHeapAtRest(watch: RestWatch = {}): () => void {
   const clock = watch.clock ?? systemClock;
-  const settings = watch.settings ?? REST_SETTINGS;
   const utilization = watch.utilization ?? utilizationSinceLastCall();
   const heap = watch.heapBytes ?? heapBytes;
   let collect = watch.collect;
-  const rest = new RestAfterGrowth(settings);
+  const rest = new RestAfterGrowth();
   const tick = () => {
     if (rest.window(utilization(), heap())) {
       // Made at the first release: a service whose heap never grows never pays for the context.
@@ -124,7 +117,7 @@ export function releaseHeapAtRest(watch: RestWatch = {}): () => void {
   };
   let handle: unknown;
   const schedule = () => {
-    handle = clock.setTimeout(tick, settings.windowMs);
+    handle = clock.setTimeout(tick, REST_SETTINGS.windowMs);
     (handle as { unref?: () => void }).unref?.();
   };
   schedule();
