@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { freePort } from '@sre-stack/runtime/testing';
-import { rssMiB, wrk as runWrk, type WrkResult } from '@sre-stack/runtime/testing/bench';
+import { rssMiB, wrk as runWrk, sleep, type WrkResult } from '@sre-stack/runtime/testing/bench';
 import { defaultConfig, everyPolicyConfig } from './configs.ts';
 import { paced } from './paced.ts';
 
@@ -76,7 +76,7 @@ async function start(
     } catch {
       if (Date.now() > deadline)
         throw new Error(`${command} did not listen on ${port}: ${stderr.join('\n')}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
   }
 }
@@ -308,7 +308,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const pid = row.peer.rss ? child?.pid : undefined;
     try {
       if (pid !== undefined) {
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await sleep(1000);
         row.restMiB.push(rssMiB(pid));
       }
       wrk(row.peer.port, 3); // warm-up: JIT, connection pools
@@ -327,7 +327,7 @@ for (let round = 0; round < ROUNDS; round++) {
       if (pid !== undefined) {
         row.loadedMiB.push(rssMiB(pid));
         // Where it returns to once the load is over (the proxy gives its grown heap back at rest).
-        await new Promise((resolve) => setTimeout(resolve, SETTLE_S * 1000));
+        await sleep(SETTLE_S * 1000);
         row.settledMiB.push(rssMiB(pid));
       }
       process.stderr.write(
