@@ -2,7 +2,10 @@
 // synchronously. One write() per line was the largest single cost of a request under load; an
 // asynchronous stream (sonic-boom with sync: false) batches too, but its flush at exit can overtake a
 // write still in flight and reorder the last lines. Synchronous writes from one thread cannot reorder.
-import { writeSync } from 'node:fs';
+
+// The CommonJS face of node:fs: its ES module face makes every lazy part of it, fs/promises and readline
+// with it, for one writeSync (see config/load.ts).
+const { writeSync } = process.getBuiltinModule('node:fs');
 
 /** Above this many bytes pending, they are written at once instead of at the end of the turn. */
 const MAX_PENDING_BYTES = 64 * 1024;

@@ -1,11 +1,14 @@
 // Turns the validated file into Definitions: defaults filled in, action sugar expanded to requests,
 // schedules and offsets computed. Pure, so that reload can compare old and new definitions as data.
-import { readFileSync } from 'node:fs';
 import type { Definition, Expectations, RequestSpec, ScheduleSpec, TlsSpec } from '../types.ts';
 import { cronPeriodMs } from './cron.ts';
 import { stableOffsetMs } from './offset.ts';
 import type { ActionConfig, ExpectConfig, ProbeConfig, ProbesFile } from './schema.ts';
 import { parseStatusMatcher } from './status-ranges.ts';
+
+// The CommonJS face of node:fs: its ES module face makes every lazy part of it, fs/promises and readline
+// with it, for one readFileSync (see the runtime's config/load.ts).
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export const USER_AGENT = 'sre-stack-prober/0.1';
 /** Cron schedules keep their wall-clock meaning: the hash offset spreads them within at most this. */
