@@ -7,8 +7,10 @@
 // passed on, so the config parse child and the proxy's worker threads start with the cache on from
 // their first line. The images set it to a directory filled at build time. NODE_DISABLE_COMPILE_CACHE=1
 // turns it off; it never fails a start.
-// The Node version first: on an older Node, one line says what to do (node-version.mjs).
+// The Node version first: on an older Node, one line says what to do (node-version.mjs). Then V8's heap
+// flags for start-up, before any module is compiled: the cached code is valid only under them.
 import './node-version.mjs';
+import './start-up-heap.mjs';
 import * as nodeModule from 'node:module';
 
 const result = nodeModule.enableCompileCache();

@@ -5,7 +5,9 @@
 // a young generation of a few MiB and an old generation allowed 20 % above its live size serve it as
 // well, at the cost of more frequent, small collections. --max-semi-space-size and --max-old-space-size
 // would do this, but only on the command line (NODE_OPTIONS), which a bin cannot set for itself; the
-// growth factors, though, are read at each collection, so they can be set from here.
+// growth factors, though, are read at each collection, so they can be set from here. Every process
+// starts with the compact flags (start-up-heap.mjs); what a service sets beyond them waits until it has
+// started, so that every module loads under the same flags (the compile cache depends on it).
 import {
   constants,
   type PerformanceEntry,
@@ -14,14 +16,21 @@ import {
 } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { isMainThread } from 'node:worker_threads';
+import { applyStartUpHeapFlags, OLD_GENERATION_GROWTH_PERCENT, operatorHeapFlags } from './start-up-heap.mjs';
+
+export { OLD_GENERATION_GROWTH_PERCENT };
 
 /**
  * Young generation (both semi-spaces) at which growth stops, unless a V8 flag says otherwise. Growth is
  * switched off between bursts of allocation, so it can end one step past this: at most twice it.
  */
 export const YOUNG_GENERATION_CAP_MIB = 8;
-/** How far above its live size the old generation may grow before a full collection. */
-export const OLD_GENERATION_GROWTH_PERCENT = 20;
+/**
+ * Start-up, counted from the process's start: until then the start-up flags hold (start-up-heap.mjs).
+ * The services are ready well within it (docs/architecture.md, start-up); a module loaded later (the
+ * HTTP/2 half of undici at a first h2 probe, say) may find its cached code refused, and is compiled.
+ */
+export const START_UP_MS = 3000;
 
 export interface HeapSettings {
   /** Young generation (both semi-spaces) at which growth stops. */
@@ -84,23 +93,23 @@ function youngGenerationMiB(): number {
  * Caps the young generation (it may double only while that keeps it within the cap) and the old
  * generation's growth between full collections. The first call wins, so a service that needs other
  * settings (the proxy: proxy/src/heap.ts) passes them to loadTelemetry(), which calls it before the
- * telemetry bootstrap does. An operator's own V8 flags win over both.
+ * telemetry bootstrap does. Until `startUpMs` after the process started, the start-up flags hold;
+ * only then does the young generation grow under load and a service's own margin apply. An operator's
+ * own V8 flags win over both.
  */
-export function keepHeapCompact(settings: HeapSettings = {}): void {
+export function keepHeapCompact(settings: HeapSettings = {}, startUpMs = START_UP_MS): void {
   // V8's flags are the process's: the main thread sets them once for every worker thread too.
   if (capped || !isMainThread) return;
   capped = true;
+  // Already set by a bin; not by a test, or a program that imports the runtime without one.
+  applyStartUpHeapFlags();
   const capMiB = settings.youngGenerationCapMiB ?? YOUNG_GENERATION_CAP_MIB;
   const growth = settings.oldGenerationGrowthPercent ?? OLD_GENERATION_GROWTH_PERCENT;
-  const flags = `${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`;
-  const ownMargin = !/--max-old-space-size|--heap-growing-percent/.test(flags);
-  if (ownMargin) setFlagsFromString(`--heap-growing-percent=${growth}`);
+  const operator = operatorHeapFlags();
+  const ownMargin = !operator.old;
+  const ownYoung = !operator.young;
   const busyMargin = ownMargin && settings.busyOldGeneration && new BusyMargin(settings.busyOldGeneration);
-  const ownYoung = !/--(max|min)-semi-space-size|--semi-space-growth-factor/.test(flags);
-  if (!ownYoung && !busyMargin) return;
-  // Off until the first collection is observed: loading modules is one long burst of scavenges, during
-  // which no observer callback runs, and the young generation would double at each of them.
-  if (ownYoung) setFlagsFromString('--semi-space-growth-factor=1');
+  if (!ownYoung && !busyMargin && growth === OLD_GENERATION_GROWTH_PERCENT) return;
   let growing = false;
   const adjust = (list: PerformanceObserverEntryList) => {
     if (busyMargin) {
@@ -119,7 +128,15 @@ export function keepHeapCompact(settings: HeapSettings = {}): void {
     growing = grow;
     setFlagsFromString(`--semi-space-growth-factor=${grow ? 2 : 1}`);
   };
-  // Checked after every collection: growth only ever happens at one.
-  const observer = new PerformanceObserver(adjust);
-  observer.observe({ entryTypes: ['gc'] });
+  const afterStartUp = () => {
+    if (ownMargin && growth !== OLD_GENERATION_GROWTH_PERCENT)
+      setFlagsFromString(`--heap-growing-percent=${growth}`);
+    if (!ownYoung && !busyMargin) return;
+    // Checked after every collection: growth only ever happens at one.
+    const observer = new PerformanceObserver(adjust);
+    observer.observe({ entryTypes: ['gc'] });
+  };
+  const remainingMs = startUpMs - performance.now();
+  if (remainingMs <= 0) afterStartUp();
+  else setTimeout(afterStartUp, remainingMs).unref();
 }

@@ -31,6 +31,7 @@ type Reply = { ok: true; data: unknown; substituted: string[] } | { ok: false; i
 const PARSE_TIMEOUT_MS = 60_000;
 /** A hostile file may not make the parse hold gigabytes (the service's own heap is not touched). */
 const WORKER_HEAP_MB = 512;
+const START_UP_HEAP = new URL('../start-up-heap.mjs', import.meta.url).href;
 /** Marks the child, so that importing this module elsewhere never starts serving a parse. */
 const CHILD_ENV = 'SRE_STACK_CONFIG_PARSE_CHILD';
 
@@ -51,7 +52,9 @@ export function parseInChildProcess<S extends ZodType>(
   return new Promise((resolve, reject) => {
     const child = fork(new URL(import.meta.url), [], {
       env: { ...process.env, [CHILD_ENV]: '1' },
-      execArgv: [`--max-old-space-size=${WORKER_HEAP_MB}`],
+      // The heap flags of every start first, so that the modules the child loads (yaml, zod, the
+      // schema) use the service's own compile-cache entries rather than compile and rewrite them.
+      execArgv: [`--max-old-space-size=${WORKER_HEAP_MB}`, '--import', START_UP_HEAP],
       // Structured clone, as between threads: what the schema produced arrives as it was.
       serialization: 'advanced',
       // Its output would only be noise on the service's log stream.
