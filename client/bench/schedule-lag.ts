@@ -29,9 +29,8 @@ import {
   hostLoad,
   rssMiB,
   sleep,
-  startService,
+  startWarm,
   stopService,
-  warmStart,
 } from '@sre-stack/runtime/testing/bench';
 import { LIMITS } from '../src/status/history.ts';
 
@@ -72,13 +71,12 @@ const helpMs = await commandMs([proberBin, '--help']);
 const onceMs = await commandMs([proberBin, '--once', '--config', oneProbe]);
 const startupLoad = hostLoad();
 const restMetricsPort = await freePort();
-const restingStart = [
+// After one unmeasured start: a start from a filled compile cache, as a user's is.
+const resting = await startWarm(
   [proberBin, '--config', oneProbe, '--metrics-port', String(restMetricsPort)],
   `http://127.0.0.1:${restMetricsPort}/readyz`,
   { LOG_FORMAT: 'json', NODE_OPTIONS: values['node-options'] },
-] as const;
-await warmStart(...restingStart); // a filled compile cache, as a user's starts have
-const resting = await startService(...restingStart);
+);
 await sleep(3000);
 const restMiB = rssMiB(resting.child.pid as number);
 const restLoad = hostLoad();

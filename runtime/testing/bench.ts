@@ -123,6 +123,16 @@ export async function warmStart(
   await stopService(child);
 }
 
+/** startService after one unmeasured start (warmStart): a start from a filled cache, as a user's is. */
+export async function startWarm(
+  args: readonly string[],
+  readyUrl: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ child: ChildProcess; readyMs: number }> {
+  await warmStart(args, readyUrl, env);
+  return startService(args, readyUrl, env);
+}
+
 export async function stopService(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
