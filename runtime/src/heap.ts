@@ -18,8 +18,6 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { isMainThread } from 'node:worker_threads';
 import { applyStartUpHeapFlags, OLD_GENERATION_GROWTH_PERCENT, operatorHeapFlags } from './start-up-heap.mjs';
 
-export { OLD_GENERATION_GROWTH_PERCENT };
-
 /**
  * Young generation (both semi-spaces) at which growth stops, unless a V8 flag says otherwise. Growth is
  * switched off between bursts of allocation, so it can end one step past this: at most twice it.
@@ -30,7 +28,7 @@ export const YOUNG_GENERATION_CAP_MIB = 8;
  * The services are ready well within it (docs/architecture.md, start-up); a module loaded later (the
  * HTTP/2 half of undici at a first h2 probe, say) may find its cached code refused, and is compiled.
  */
-export const START_UP_MS = 3000;
+const START_UP_MS = 3000;
 
 export interface HeapSettings {
   /** Young generation (both semi-spaces) at which growth stops. */
@@ -109,7 +107,6 @@ export function keepHeapCompact(settings: HeapSettings = {}, startUpMs = START_U
   const ownMargin = !operator.old;
   const ownYoung = !operator.young;
   const busyMargin = ownMargin && settings.busyOldGeneration && new BusyMargin(settings.busyOldGeneration);
-  if (!ownYoung && !busyMargin && growth === OLD_GENERATION_GROWTH_PERCENT) return;
   let growing = false;
   const adjust = (list: PerformanceObserverEntryList) => {
     if (busyMargin) {

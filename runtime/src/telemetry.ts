@@ -4,7 +4,8 @@
 // answer at once (--help, --check, --once) never import it, and so never pay for the SDK.
 import './node-version.mjs';
 
-// First, before the SDK's modules are loaded: loading them would grow the young generation (heap.ts).
+// First, before the SDK's modules are loaded: the heap settings, which apply once start-up is over
+// (heap.ts); until then the start-up flags every bin sets hold (start-up-heap.mjs).
 const { keepHeapCompact } = await import('./heap.ts');
 keepHeapCompact();
 // Every thread that serves gives back, once at rest, the heap its load grew.

@@ -110,26 +110,16 @@ export async function startService(
 }
 
 /**
- * One start and stop, unmeasured, before a benchmark's first measured start. The first start after the
- * code changed fills Node's compile cache: it compiles, and type-strips, which loads Node's TypeScript
- * stripper (about 15 MiB more resident). A user's starts read the cache, as the images' do.
+ * startService after one start and stop, unmeasured. The first start after the code changed fills Node's
+ * compile cache: it compiles, and type-strips, which loads Node's TypeScript stripper (about 15 MiB more
+ * resident). A user's starts read the cache, as the images' do.
  */
-export async function warmStart(
-  args: readonly string[],
-  readyUrl: string,
-  env: NodeJS.ProcessEnv = {},
-): Promise<void> {
-  const { child } = await startService(args, readyUrl, env);
-  await stopService(child);
-}
-
-/** startService after one unmeasured start (warmStart): a start from a filled cache, as a user's is. */
 export async function startWarm(
   args: readonly string[],
   readyUrl: string,
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ child: ChildProcess; readyMs: number }> {
-  await warmStart(args, readyUrl, env);
+  await stopService((await startService(args, readyUrl, env)).child);
   return startService(args, readyUrl, env);
 }
 

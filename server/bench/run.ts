@@ -103,7 +103,7 @@ const figures = new Map<string, Figures>();
 
 log(`bench: node ${process.version}, ${cpus().length} CPUs, load ${hostLoad()}`);
 // One unmeasured start of each, so that the first round starts from a filled compile cache as the later
-// ones do (see warmStart): the worst round's RSS is the one shown.
+// ones do (see startWarm): the worst round's RSS is the one shown.
 for (const peer of peers) await stopService((await peer.start()).child);
 for (let round = 0; round < ROUNDS; round++) {
   const order = round % 2 === 0 ? peers : [...peers].reverse();
