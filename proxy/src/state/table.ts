@@ -3,7 +3,9 @@
 //
 // Each slot has a control part (Int32: lock, two hash words, a spare) and a data part (`width` Float64s).
 // A record is read and written only while its slot is locked (a compare-and-swap spin lock; the
-// critical sections are a few arithmetic operations, never I/O). Keys are strings hashed to 64 bits; two
+// critical sections are a few arithmetic operations, never I/O). A lock word is 0 (free), 1 (held) or 2
+// (held, and a thread may be waiting): an unlock calls Atomics.notify only in the last case, as a
+// futex-based mutex does, because notify is a call into the runtime on every unlock otherwise. Keys are strings hashed to 64 bits; two
 // keys with the same 64-bit hash would share a record (odds about 1 in 10^19 per pair).
 //
 // Slots are never freed. A table created with `reclaim` lets a new key take over a slot whose record
@@ -17,6 +19,9 @@ const HASH_B = 2;
 /** Slots looked at from a key's home slot before giving up. */
 const PROBE = 32;
 const SPINS_BEFORE_YIELD = 64;
+const FREE = 0;
+const HELD = 1;
+const WAITED_FOR = 2;
 
 export interface TableBuffers {
   control: SharedArrayBuffer | ArrayBuffer;
@@ -65,18 +70,11 @@ export class SharedTable {
   }
 
   lock(slot: number): void {
-    const control = this.control;
-    const index = slot * CONTROL + LOCK;
-    for (let spins = 0; Atomics.compareExchange(control, index, 0, 1) !== 0; spins++) {
-      // The holder may have been descheduled: wait a little instead of burning the core it needs.
-      if (spins >= SPINS_BEFORE_YIELD) Atomics.wait(control, index, 1, 0.05);
-    }
+    acquireLock(this.control, slot * CONTROL + LOCK);
   }
 
   unlock(slot: number): void {
-    const index = slot * CONTROL + LOCK;
-    Atomics.store(this.control, index, 0);
-    Atomics.notify(this.control, index, 1);
+    releaseLock(this.control, slot * CONTROL + LOCK);
   }
 
   /** Offset of a slot's first data field in `data`. */
@@ -156,16 +154,30 @@ export class SharedTable {
   }
 
   private lockInsert(): void {
-    const control = this.control;
-    for (let spins = 0; Atomics.compareExchange(control, this.insertLock, 0, 1) !== 0; spins++) {
-      if (spins >= SPINS_BEFORE_YIELD) Atomics.wait(control, this.insertLock, 1, 0.05);
-    }
+    acquireLock(this.control, this.insertLock);
   }
 
   private unlockInsert(): void {
-    Atomics.store(this.control, this.insertLock, 0);
-    Atomics.notify(this.control, this.insertLock, 1);
+    releaseLock(this.control, this.insertLock);
   }
+}
+
+function acquireLock(control: Int32Array, index: number): void {
+  if (Atomics.compareExchange(control, index, FREE, HELD) === FREE) return;
+  for (let spins = 0; ; spins++) {
+    if (spins < SPINS_BEFORE_YIELD) {
+      if (Atomics.compareExchange(control, index, FREE, HELD) === FREE) return;
+      continue;
+    }
+    // The holder may have been descheduled: wait a little instead of burning the core it needs. The
+    // lock is then taken as WAITED_FOR, since another thread may be waiting beside this one.
+    if (Atomics.exchange(control, index, WAITED_FOR) === FREE) return;
+    Atomics.wait(control, index, WAITED_FOR, 0.05);
+  }
+}
+
+function releaseLock(control: Int32Array, index: number): void {
+  if (Atomics.exchange(control, index, FREE) === WAITED_FOR) Atomics.notify(control, index, 1);
 }
 
 /** Two 32-bit FNV-1a hashes with different offsets; never both 0 (that marks an empty slot). */
