@@ -52,6 +52,7 @@ export { rootContext } from './telemetry/lean-context.ts';
 export {
   endServerSpan,
   exemplarOf,
+  isValidSpanContext,
   type ServerSpan,
   sampledTraceId,
   startServerSpan,

@@ -9,9 +9,11 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@open
 import {
   endServerSpan,
   exemplarOf,
+  isValidSpanContext,
   sampledTraceId,
   startServerSpan,
   traceFields,
+  unrecordedSpan,
 } from '../src/telemetry/server-span.ts';
 import { setActiveTelemetry, type TelemetryState } from '../src/telemetry/state.ts';
 
@@ -42,6 +44,31 @@ after(() => {
   trace.disable();
 });
 afterEach(() => exporter.reset());
+
+describe('unrecordedSpan', () => {
+  test('a child of a made-up span stays in its trace, with its flags, and has a span id of its own', () => {
+    const parent = unrecordedSpan(undefined).spanContext();
+    assert.match(parent.traceId, /^(?!0{32})[0-9a-f]{32}$/);
+    assert.match(parent.spanId, /^(?!0{16})[0-9a-f]{16}$/);
+    assert.equal(parent.traceFlags, 1);
+    assert.ok(isValidSpanContext(parent));
+    const child = unrecordedSpan(parent).spanContext();
+    assert.equal(child.traceId, parent.traceId);
+    assert.notEqual(child.spanId, parent.spanId);
+    assert.equal(child.traceFlags, 1);
+  });
+
+  test('a context from elsewhere is still checked: an invalid one starts a new trace', () => {
+    const invalid = { traceId: 'not-hex', spanId: PARENT_ID, traceFlags: 1 };
+    assert.equal(isValidSpanContext(invalid), false);
+    assert.notEqual(unrecordedSpan(invalid).spanContext().traceId, 'not-hex');
+    const caller = { traceId: TRACE_ID, spanId: PARENT_ID, traceFlags: 0, isRemote: true };
+    assert.ok(isValidSpanContext(caller));
+    const child = unrecordedSpan(caller).spanContext();
+    assert.equal(child.traceId, TRACE_ID);
+    assert.equal(child.traceFlags, 0);
+  });
+});
 
 describe('startServerSpan', () => {
   test('spans not exported: the caller trace continues with a new span id, and nothing is recorded', () => {

@@ -5,7 +5,6 @@
 // OTEL_PROPAGATORS (b3, jaeger, ...) applies.
 import {
   type Context,
-  isSpanContextValid,
   propagation,
   type Span,
   SpanKind,
@@ -13,7 +12,7 @@ import {
   type TextMapSetter,
   trace,
 } from '@opentelemetry/api';
-import { rootContext, unrecordedSpan } from '@sre-stack/runtime';
+import { isValidSpanContext, rootContext, unrecordedSpan } from '@sre-stack/runtime';
 
 const tracer = trace.getTracer('@sre-stack/proxy');
 
@@ -99,15 +98,19 @@ export function injectContext(parent: Context, span: Span, headers: string[]): v
   if (defaultPropagators && parent === rootContext) {
     // What the W3C propagator writes, without building a context for it: no baggage came in.
     const context = span.spanContext();
-    if (!isSpanContextValid(context)) return;
-    headers.push(
-      'traceparent',
-      `00-${context.traceId}-${context.spanId}-0${(context.traceFlags & 0xff).toString(16)}`,
-    );
+    if (!isValidSpanContext(context)) return;
+    headers.push('traceparent', `00-${context.traceId}-${context.spanId}-${flagsHex(context.traceFlags)}`);
     if (context.traceState) headers.push('tracestate', context.traceState.serialize());
     return;
   }
   propagation.inject(trace.setSpan(parent, span), headers, flatListSetter);
+}
+
+/** The trace flags as two hex digits; a table, since Number#toString(16) is a call into the runtime. */
+const FLAGS_HEX = Array.from({ length: 256 }, (_, flags) => flags.toString(16).padStart(2, '0'));
+
+function flagsHex(flags: number): string {
+  return FLAGS_HEX[flags & 0xff] as string;
 }
 
 export function endSpan(
