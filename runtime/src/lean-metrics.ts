@@ -140,11 +140,23 @@ export class LeanGauge extends Family<GaugeChild> {
   }
 }
 
+/** A bucket's latest exemplar as observed: its label set is only made when it is scraped. */
+interface ExemplarSlot {
+  traceId: string;
+  value: number;
+  timestamp: number;
+}
+
+function exemplarOf(slot: ExemplarSlot | null | undefined): Exemplar | null {
+  if (!slot) return null;
+  return { labelSet: { trace_id: slot.traceId }, value: slot.value, timestamp: slot.timestamp };
+}
+
 export class HistogramChild {
   readonly bounds: readonly number[];
   /** Per-bucket (not cumulative) counts; the last slot is +Inf. */
   readonly counts: Float64Array;
-  readonly exemplars: (Exemplar | null)[];
+  readonly exemplars: (ExemplarSlot | null)[];
   sum = 0;
   count = 0;
 
@@ -165,15 +177,11 @@ export class HistogramChild {
     if (traceId === undefined) return;
     const exemplar = this.exemplars[index];
     if (exemplar) {
-      exemplar.labelSet = { trace_id: traceId };
+      exemplar.traceId = traceId;
       exemplar.value = seconds;
       exemplar.timestamp = Date.now() / 1000;
     } else {
-      this.exemplars[index] = {
-        labelSet: { trace_id: traceId },
-        value: seconds,
-        timestamp: Date.now() / 1000,
-      };
+      this.exemplars[index] = { traceId, value: seconds, timestamp: Date.now() / 1000 };
     }
   }
 }
@@ -201,14 +209,14 @@ export class LeanHistogram extends Family<HistogramChild> {
         labels: { ...labels, le: String(bound) },
         value: cumulative,
         metricName: bucket,
-        exemplar: child.exemplars[index] ?? null,
+        exemplar: exemplarOf(child.exemplars[index]),
       });
     });
     out.push({
       labels: { ...labels, le: '+Inf' },
       value: child.count,
       metricName: bucket,
-      exemplar: child.exemplars[this.bounds.length] ?? null,
+      exemplar: exemplarOf(child.exemplars[this.bounds.length]),
     });
     out.push({ labels, value: child.sum, metricName: `${this.name}_sum` });
     out.push({ labels, value: child.count, metricName: `${this.name}_count` });

@@ -40,7 +40,8 @@ export function codeClass(status: number): string {
 export class ResponseMetrics {
   readonly route: string;
   readonly added: HistogramChild;
-  private readonly children = new Map<string, CounterChild>();
+  /** By status class (the hundreds digit), then decided_by: both small sets, and no key to build. */
+  private readonly children: Map<string, CounterChild>[] = [];
 
   constructor(route: string) {
     this.route = route;
@@ -48,11 +49,17 @@ export class ResponseMetrics {
   }
 
   response(status: number, decidedBy: string): CounterChild {
-    const key = `${Math.floor(status / 100)}${decidedBy}`;
-    let child = this.children.get(key);
+    // codeClass() puts anything outside 100-599 in one class; so does slot 0 here.
+    const hundreds = status >= 100 && status <= 599 ? Math.floor(status / 100) : 0;
+    let byDecider = this.children[hundreds];
+    if (!byDecider) {
+      byDecider = new Map();
+      this.children[hundreds] = byDecider;
+    }
+    let child = byDecider.get(decidedBy);
     if (!child) {
       child = responses.child(this.route, codeClass(status), decidedBy);
-      this.children.set(key, child);
+      byDecider.set(decidedBy, child);
     }
     return child;
   }
