@@ -85,7 +85,7 @@ export function createAccessLog(options: AccessLogOptions): AccessLog {
  * that cannot hold a quote or a backslash (ids, names the config schema restricts, methods the HTTP
  * parser restricts, origins, numbers) are written as they are; the rest go through jsonString().
  */
-export function jsonFields(exchange: Exchange, durationMs: number): string {
+function jsonFields(exchange: Exchange, durationMs: number): string {
   const spanContext = exchange.span.spanContext();
   const headers = exchange.req.headers;
   const route = exchange.route;
