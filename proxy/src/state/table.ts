@@ -3,10 +3,11 @@
 //
 // Each slot has a control part (Int32: lock, two hash words, a spare) and a data part (`width` Float64s).
 // A record is read and written only while its slot is locked (a compare-and-swap spin lock; the
-// critical sections are a few arithmetic operations, never I/O). A lock word is 0 (free), 1 (held) or 2
-// (held, and a thread may be waiting): an unlock calls Atomics.notify only in the last case, as a
-// futex-based mutex does, because notify is a call into the runtime on every unlock otherwise. Keys are strings hashed to 64 bits; two
-// keys with the same 64-bit hash would share a record (odds about 1 in 10^19 per pair).
+// critical sections are a few arithmetic operations, never I/O). A lock word is FREE, HELD or
+// WAITED_FOR (held, and a thread may be waiting): an unlock calls Atomics.notify only in the last
+// case, as a futex-based mutex does, since notify is a call into the runtime even with no waiter.
+// Keys are strings hashed to 64 bits; two keys with the same 64-bit hash would share a record (odds
+// about 1 in 10^19 per pair).
 //
 // Slots are never freed. A table created with `reclaim` lets a new key take over a slot whose record
 // says it is idle (its last data field is the time after which it holds nothing worth keeping): that is
