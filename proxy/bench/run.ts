@@ -196,6 +196,11 @@ const proxyPeer = (
     ),
 });
 
+/** The peers the goals compare, by the names the table shows. */
+const EVERY_POLICY = '**proxy, every policy on**';
+const BARE = 'bare Node + undici';
+const FASTIFY = '@fastify/http-proxy';
+
 const ports = await Promise.all(Array.from({ length: 8 }, () => freePort()));
 const [p1, p2, p3, p4, p5, p6, p7] = ports as [number, number, number, number, number, number, number];
 const cores = availableParallelism();
@@ -209,7 +214,7 @@ const peers: Peer[] = [
   },
   proxyPeer('proxy, default config', '1 worker (default); access log on', 'default.yaml', undefined, p1),
   proxyPeer(
-    '**proxy, every policy on**',
+    EVERY_POLICY,
     '1 worker (default); rate limit, breaker, retry + per-try timeout, deadline; metrics, spans, access log',
     'every-policy.yaml',
     undefined,
@@ -242,7 +247,7 @@ const peers: Peer[] = [
     },
   },
   {
-    name: '@fastify/http-proxy',
+    name: FASTIFY,
     note: '1 process, logger off',
     port: p5,
     paced: true,
@@ -259,7 +264,7 @@ const peers: Peer[] = [
       ),
   },
   {
-    name: 'bare Node + undici',
+    name: BARE,
     note: '1 process, ~40 lines: forwarding only (the floor for Node)',
     port: p7,
     paced: true,
@@ -358,7 +363,7 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 // Paired slices: the every-policy proxy and its two Node peers at once, idle but for their own slice.
-const pairedNames = ['**proxy, every policy on**', 'bare Node + undici', '@fastify/http-proxy'];
+const pairedNames = [EVERY_POLICY, BARE, FASTIFY];
 const pairedPeers = pairedNames.map((name) => peers.find((peer) => peer.name === name) as Peer);
 const pairedChildren = await Promise.all(pairedPeers.map((peer) => peer.launch()));
 const sliceRps: number[][] = pairedPeers.map(() => []);
@@ -391,13 +396,13 @@ await stop(upstreamProcess);
 await rm(directory, { recursive: true, force: true });
 
 const rpsOf = (name: string) => median(rows.find((row) => row.peer.name === name)?.rps ?? []);
-const every = rpsOf('**proxy, every policy on**');
+const every = rpsOf(EVERY_POLICY);
 const everyMany = rpsOf(`proxy, every policy on, ${cores} workers`);
-const fastify = rpsOf('@fastify/http-proxy');
+const fastify = rpsOf(FASTIFY);
 const nginx = rpsOf('nginx proxy_pass');
-const bare = rpsOf('bare Node + undici');
+const bare = rpsOf(BARE);
 const directP50 = median(rows[0]?.pacedP50 ?? []);
-const everyPaced = rows.find((row) => row.peer.name === '**proxy, every policy on**');
+const everyPaced = rows.find((row) => row.peer.name === EVERY_POLICY);
 const added = median(everyPaced?.pacedP50 ?? []) - directP50;
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');

@@ -147,7 +147,7 @@ interface ExemplarSlot {
   timestamp: number;
 }
 
-function exemplarOf(slot: ExemplarSlot | null | undefined): Exemplar | null {
+function reportedExemplar(slot: ExemplarSlot | null | undefined): Exemplar | null {
   if (!slot) return null;
   return { labelSet: { trace_id: slot.traceId }, value: slot.value, timestamp: slot.timestamp };
 }
@@ -209,14 +209,14 @@ export class LeanHistogram extends Family<HistogramChild> {
         labels: { ...labels, le: String(bound) },
         value: cumulative,
         metricName: bucket,
-        exemplar: exemplarOf(child.exemplars[index]),
+        exemplar: reportedExemplar(child.exemplars[index]),
       });
     });
     out.push({
       labels: { ...labels, le: '+Inf' },
       value: child.count,
       metricName: bucket,
-      exemplar: exemplarOf(child.exemplars[this.bounds.length]),
+      exemplar: reportedExemplar(child.exemplars[this.bounds.length]),
     });
     out.push({ labels, value: child.sum, metricName: `${this.name}_sum` });
     out.push({ labels, value: child.count, metricName: `${this.name}_count` });
