@@ -11,17 +11,17 @@
 // Options: --duration S (wrk seconds per run, default 10), --rounds N (default 3; the median is kept),
 // --connections C (default 50), --rate R (paced requests per second, default 1000), --slices N (paired
 // slices of 2 s per peer, default 10), --no-write.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { freePort } from '@sre-stack/runtime/testing';
 import { rssMiB, wrk as runWrk, sleep, type WrkResult } from '@sre-stack/runtime/testing/bench';
 import { defaultConfig, everyPolicyConfig } from './configs.ts';
 import { paced } from './paced.ts';
+import { NGINX, nginxConfig, start, stop } from './processes.ts';
 
 const { values } = parseArgs({
   options: {
@@ -48,86 +48,6 @@ const SLICE_S = 2;
 const SETTLE_S = 10;
 const ROOT = new URL('../../', import.meta.url).pathname;
 const PROXY_BIN = join(ROOT, 'proxy/bin/proxy.mjs');
-
-function which(tool: string, paths: string[]): string {
-  for (const path of paths) if (existsSync(path)) return path;
-  try {
-    return execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
-  } catch {
-    process.stderr.write(`bench: ${tool} not found; install it: apt-get install -y wrk nginx-light\n`);
-    process.exit(1);
-  }
-}
-const NGINX = which('nginx', ['/usr/sbin/nginx']);
-
-const children: ChildProcess[] = [];
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-/** Starts a process and waits for its port to accept connections (or its listening line). */
-async function start(
-  command: string,
-  args: string[],
-  port: number,
-  env: NodeJS.ProcessEnv = {},
-): Promise<ChildProcess> {
-  const child = spawn(command, args, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${command} exited: ${stderr.join('\n')}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/`);
-      await response.arrayBuffer();
-      return child;
-    } catch {
-      if (Date.now() > deadline)
-        throw new Error(`${command} did not listen on ${port}: ${stderr.join('\n')}`);
-      await sleep(200);
-    }
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function nginxConfig(
-  directory: string,
-  name: string,
-  workers: string,
-  server: string,
-  upstream?: string,
-): string {
-  return `worker_processes ${workers};
-daemon off;
-pid ${directory}/${name}.pid;
-error_log ${directory}/${name}.error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${directory}/${name}-body;
-  proxy_temp_path ${directory}/${name}-proxy;
-  fastcgi_temp_path ${directory}/${name}-fastcgi;
-  uwsgi_temp_path ${directory}/${name}-uwsgi;
-  scgi_temp_path ${directory}/${name}-scgi;
-  keepalive_requests 1000000;
-  ${upstream ? `upstream backend { server ${upstream}; keepalive 128; }` : ''}
-  server { ${server} }
-}
-`;
-}
 
 /** One wrk run against a port; non-2xx answers are reported, as a peer that errors would look fast. */
 function wrk(port: number, seconds: number): WrkResult {

@@ -1,0 +1,86 @@
+// Starting and stopping the processes a proxy benchmark compares (nginx, Node peers, the proxy), and
+// nginx's config: shared by bench/run.ts and bench/ceiling.ts.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { sleep } from '@sre-stack/runtime/testing/bench';
+
+function which(tool: string, paths: string[]): string {
+  for (const path of paths) if (existsSync(path)) return path;
+  try {
+    return execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+  } catch {
+    process.stderr.write(`bench: ${tool} not found; install it: apt-get install -y wrk nginx-light\n`);
+    process.exit(1);
+  }
+}
+export const NGINX = which('nginx', ['/usr/sbin/nginx']);
+
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** Starts a process and waits for its port to accept connections (or its listening line). */
+export async function start(
+  command: string,
+  args: string[],
+  port: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ChildProcess> {
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(child);
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${command} exited: ${stderr.join('\n')}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/`);
+      await response.arrayBuffer();
+      return child;
+    } catch {
+      if (Date.now() > deadline)
+        throw new Error(`${command} did not listen on ${port}: ${stderr.join('\n')}`);
+      await sleep(200);
+    }
+  }
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export function nginxConfig(
+  directory: string,
+  name: string,
+  workers: string,
+  server: string,
+  upstream?: string,
+): string {
+  return `worker_processes ${workers};
+daemon off;
+pid ${directory}/${name}.pid;
+error_log ${directory}/${name}.error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${directory}/${name}-body;
+  proxy_temp_path ${directory}/${name}-proxy;
+  fastcgi_temp_path ${directory}/${name}-fastcgi;
+  uwsgi_temp_path ${directory}/${name}-uwsgi;
+  scgi_temp_path ${directory}/${name}-scgi;
+  keepalive_requests 1000000;
+  ${upstream ? `upstream backend { server ${upstream}; keepalive 128; }` : ''}
+  server { ${server} }
+}
+`;
+}
