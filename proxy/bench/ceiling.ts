@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { freePort } from '@sre-stack/runtime/testing';
 import { cpuSeconds, hostLoad, median, wrk } from '@sre-stack/runtime/testing/bench';
 import { everyPolicyConfig } from './configs.ts';
-import { NGINX, nginxConfig, start, stop } from './processes.ts';
+import { start, startUpstream, stop } from './processes.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,15 +31,8 @@ const CONNECTIONS = Number(values.connections);
 
 const loadAtStart = hostLoad();
 const directory = await mkdtemp(join(tmpdir(), 'proxy-ceiling-'));
-const upstreamPort = await freePort();
-const upstream = `127.0.0.1:${upstreamPort}`;
-await writeFile(
-  join(directory, 'upstream.conf'),
-  nginxConfig(directory, 'upstream', '1', `listen ${upstream}; location / { return 200 'ok'; }`),
-);
-const children: ChildProcess[] = [
-  await start(NGINX, ['-c', join(directory, 'upstream.conf'), '-p', directory], upstreamPort),
-];
+const { address: upstream, child: upstreamProcess } = await startUpstream(directory);
+const children: ChildProcess[] = [upstreamProcess];
 await writeFile(join(directory, 'every-policy.yaml'), everyPolicyConfig(upstream));
 
 interface Peer {

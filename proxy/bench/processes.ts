@@ -2,7 +2,10 @@
 // nginx's config: shared by bench/run.ts and bench/ceiling.ts.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from '@sre-stack/runtime/testing';
 import { sleep } from '@sre-stack/runtime/testing/bench';
 
 function which(tool: string, paths: string[]): string {
@@ -50,14 +53,7 @@ export async function start(
   }
 }
 
-export async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
+export { stopService as stop } from '@sre-stack/runtime/testing/bench';
 
 export function nginxConfig(
   directory: string,
@@ -83,4 +79,18 @@ http {
   server { ${server} }
 }
 `;
+}
+
+/** The upstream every peer forwards to: nginx answering `return 200 'ok'`, one worker, on loopback. */
+export async function startUpstream(
+  directory: string,
+): Promise<{ port: number; address: string; child: ChildProcess }> {
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  await writeFile(
+    join(directory, 'upstream.conf'),
+    nginxConfig(directory, 'upstream', '1', `listen ${address}; location / { return 200 'ok'; }`),
+  );
+  const child = await start(NGINX, ['-c', join(directory, 'upstream.conf'), '-p', directory], port);
+  return { port, address, child };
 }

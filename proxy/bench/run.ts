@@ -21,7 +21,7 @@ import { freePort } from '@sre-stack/runtime/testing';
 import { rssMiB, wrk as runWrk, sleep, type WrkResult } from '@sre-stack/runtime/testing/bench';
 import { defaultConfig, everyPolicyConfig } from './configs.ts';
 import { paced } from './paced.ts';
-import { NGINX, nginxConfig, start, stop } from './processes.ts';
+import { NGINX, nginxConfig, start, startUpstream, stop } from './processes.ts';
 
 const { values } = parseArgs({
   options: {
@@ -72,17 +72,7 @@ interface Peer {
 }
 
 const directory = await mkdtemp(join(tmpdir(), 'proxy-bench-'));
-const upstreamPort = await freePort();
-const upstream = `127.0.0.1:${upstreamPort}`;
-await writeFile(
-  join(directory, 'upstream.conf'),
-  nginxConfig(directory, 'upstream', '1', `listen ${upstream}; location / { return 200 'ok'; }`),
-);
-const upstreamProcess = await start(
-  NGINX,
-  ['-c', join(directory, 'upstream.conf'), '-p', directory],
-  upstreamPort,
-);
+const { port: upstreamPort, address: upstream, child: upstreamProcess } = await startUpstream(directory);
 
 await writeFile(join(directory, 'default.yaml'), defaultConfig(upstream));
 await writeFile(join(directory, 'every-policy.yaml'), everyPolicyConfig(upstream));
