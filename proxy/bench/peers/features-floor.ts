@@ -1,9 +1,9 @@
 // The floor for the proxy's every-policy route: bare-undici.ts plus the least that each of the proxy's
-// features needs per request, written flat (callbacks, no objects, no promises, no configurability): host
-// checks, trace ids and traceparent, X-Forwarded-*, a token bucket, a breaker and a retry budget in
-// shared memory under a lock, a deadline and a per-try timer, retries on 5xx, the proxy's response
-// headers (RateLimit included), metrics in plain arrays, client-abort handling and a batched JSON access
-// log.
+// features needs per request, written flat (callbacks, no objects, no promises, no configurability):
+// host checks, trace ids and traceparent, X-Forwarded-*, a token bucket, a breaker and a retry budget in
+// shared memory under a lock, one timer per try (the per-try timeout or the deadline), retries on 5xx,
+// the proxy's response headers (RateLimit included), metrics in plain arrays, client-abort handling and
+// a batched JSON access log.
 // A benchmark peer (bench/ceiling.ts): the distance from bare-undici.ts to this is what the features
 // cost at the least on Node; the distance from this to the proxy is what its design costs on top.
 import { randomFillSync } from 'node:crypto';
@@ -54,7 +54,7 @@ function hexId(bytes: number): string {
 const BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const requestBuckets = new Float64Array(BOUNDS.length + 1);
 const tryBuckets = new Float64Array(BOUNDS.length + 1);
-const requests = new Map<string, number>();
+const requests = new Map<string, Float64Array>();
 const tries = new Map<number | string, number>();
 let inFlight = 0;
 function observe(buckets: Float64Array, seconds: number): void {
@@ -102,8 +102,11 @@ createServer((req, res) => {
   const startedAt = performance.now();
   const host = req.headers.host;
   let hosts = 0;
-  for (let index = 0; index < req.rawHeaders.length; index += 2)
-    if ((req.rawHeaders[index] as string).toLowerCase() === 'host') hosts++;
+  const raw = req.rawHeaders;
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = raw[index] as string;
+    if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
+  }
   const url = req.url ?? '/';
   if ((host !== undefined && !HOST.test(host)) || hosts > 1 || url.charCodeAt(0) !== 47) {
     res.writeHead(400).end();
@@ -130,18 +133,21 @@ createServer((req, res) => {
   let attempts = 0;
   let serviceMs = -1;
   let abort: (() => void) | undefined;
-  const deadline = setTimeout(() => abort?.(), DEADLINE_MS);
+  const deadlineAt = startedAt + DEADLINE_MS;
   res.on('close', () => {
     if (!res.writableFinished) abort?.();
   });
   const done = (answer: number): void => {
-    clearTimeout(deadline);
     status = answer;
     inFlight--;
     const ms = performance.now() - startedAt;
     observe(requestBuckets, ms / 1000);
-    const key = method + status;
-    requests.set(key, (requests.get(key) ?? 0) + 1);
+    let byStatus = requests.get(method);
+    if (byStatus === undefined) {
+      byStatus = new Float64Array(600);
+      requests.set(method, byStatus);
+    }
+    (byStatus[status] as number)++;
     const agent = req.headers['user-agent'];
     log += `{"level":"info","time":"${isoTime()}","service":"proxy","trace_id":"${traceId}","span_id":"${spanId}","route":"bench","method":"${method}","path":${jsonString(url)},"host":${jsonString(host ?? '')},"client_ip":"${client}","status":${status},"duration_ms":${msText(ms)},"upstream":"bench","target":"${upstream}","attempts":${attempts},"decided_by":"upstream","upstream_service_time_ms":${msText(serviceMs)}${agent === undefined ? '' : `,"user_agent":${jsonString(agent)}`},"msg":"request"}\n`;
     if (log.length > 65_536) flushLog();
@@ -158,7 +164,8 @@ createServer((req, res) => {
     const tryStartedAt = performance.now();
     let retrying = false;
     let tryStatus = 0;
-    const tryTimer = setTimeout(() => abort?.(), PER_TRY_MS);
+    // One timer per try: the per-try timeout or what is left of the deadline, whichever ends first.
+    const tryTimer = setTimeout(() => abort?.(), Math.min(PER_TRY_MS, deadlineAt - tryStartedAt));
     const settle = (result: number | string): void => {
       clearTimeout(tryTimer);
       observe(tryBuckets, (performance.now() - tryStartedAt) / 1000);
@@ -232,5 +239,6 @@ createServer((req, res) => {
 
 /** The counts, on SIGUSR2: to check that this peer does the work it claims. */
 process.on('SIGUSR2', () => {
-  process.stderr.write(`${JSON.stringify({ inFlight, requests: [...requests], tries: [...tries] })}\n`);
+  const counts = [...requests].map(([method, byStatus]) => [method, byStatus.reduce((a, b) => a + b, 0)]);
+  process.stderr.write(`${JSON.stringify({ inFlight, requests: counts, tries: [...tries] })}\n`);
 });
