@@ -1,4 +1,4 @@
-// npm run bench:ceiling -w proxy: how close any Node proxy with the every-policy route's features can
+// npm run bench:ceiling -w proxy: how close a Node proxy doing only the every-policy route's work can
 // come to the bare forwarder, next to how close this one comes. Three peers run side by side in front
 // of the same nginx upstream: the bare forwarder (peers/bare-undici.ts), the features' floor
 // (peers/features-floor.ts: the same features, written flat) and the proxy with every policy on (one
@@ -6,7 +6,7 @@
 // each slice also reads the CPU the peer's process spent, so that the table gives both the throughput
 // ratio and the CPU per request. Prints a table; the figures kept are in BENCHMARKS.md (Proxy).
 //
-// Options: --slices N (default 15), --seconds S (wrk seconds per peer per slice, default 2),
+// Options: --slices N (default 30, about 4 minutes), --seconds S (wrk seconds per peer per slice, default 2),
 // --connections C (default 50).
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,7 +20,7 @@ import { start, startUpstream, stop } from './processes.ts';
 
 const { values } = parseArgs({
   options: {
-    slices: { type: 'string', default: '15' },
+    slices: { type: 'string', default: '30' },
     seconds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
   },
@@ -96,7 +96,8 @@ function versusBare(current: Peer): string {
 }
 const rows = peers.map((current) => {
   const cpu = median(current.cpuUs);
-  const extra = current === bare ? '' : `+${(cpu - median(bare.cpuUs)).toFixed(1)}`;
+  const over = cpu - median(bare.cpuUs);
+  const extra = current === bare ? '' : `${over >= 0 ? '+' : ''}${over.toFixed(1)}`;
   return `| ${current.name} | ${median(current.rps).toFixed(0)} | ${versusBare(current)} | ${cpu.toFixed(1)} | ${extra} |`;
 });
 process.stdout.write(

@@ -1,23 +1,17 @@
 // Starting and stopping the processes a proxy benchmark compares (nginx, Node peers, the proxy), and
 // nginx's config: shared by bench/run.ts and bench/ceiling.ts.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from '@sre-stack/runtime/testing';
-import { sleep } from '@sre-stack/runtime/testing/bench';
+import { findTool, sleep } from '@sre-stack/runtime/testing/bench';
 
-function which(tool: string, paths: string[]): string {
-  for (const path of paths) if (existsSync(path)) return path;
-  try {
-    return execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
-  } catch {
-    process.stderr.write(`bench: ${tool} not found; install it: apt-get install -y wrk nginx-light\n`);
-    process.exit(1);
-  }
-}
-export const NGINX = which('nginx', ['/usr/sbin/nginx']);
+/** nginx is in /usr/sbin on Debian, where a user's PATH may not look. */
+export const NGINX = existsSync('/usr/sbin/nginx')
+  ? '/usr/sbin/nginx'
+  : findTool('nginx', 'apt-get install -y wrk nginx-light');
 
 const children: ChildProcess[] = [];
 process.on('exit', () => {
