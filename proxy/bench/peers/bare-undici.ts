@@ -1,6 +1,6 @@
 // The floor for any proxy on Node's HTTP server and undici: forward, strip hop-by-hop headers, stream
-// back, nothing else (no policies, metrics, spans or logs). A benchmark peer: what the proxy's features
-// cost is the distance to this.
+// back, give the upstream connection back when the client leaves, and nothing else (no policies,
+// metrics, spans or logs). A benchmark peer: what the proxy's features cost is the distance to this.
 import { createServer } from 'node:http';
 import { Pool } from 'undici';
 
@@ -35,10 +35,15 @@ createServer((req, res) => {
         res.writeHead(status, head);
       },
       onResponseData(controller, chunk) {
-        if (!res.write(chunk)) {
-          controller.pause();
-          res.once('drain', () => controller.resume());
-        }
+        if (res.write(chunk)) return;
+        // A client that left never drains: give the upstream connection back instead of holding it
+        // paused (after wrk's runs, every pooled connection would end up held that way).
+        if (res.destroyed) return controller.abort(new Error('client closed'));
+        controller.pause();
+        res.once('drain', () => controller.resume());
+        res.once('close', () => {
+          if (!res.writableFinished) controller.abort(new Error('client closed'));
+        });
       },
       onResponseEnd() {
         res.end();

@@ -133,9 +133,12 @@ createServer((req, res) => {
   let attempts = 0;
   let serviceMs = -1;
   let abort: (() => void) | undefined;
+  let clientLeft = false;
   const deadlineAt = startedAt + DEADLINE_MS;
   res.on('close', () => {
-    if (!res.writableFinished) abort?.();
+    if (res.writableFinished) return;
+    clientLeft = true;
+    abort?.();
   });
   const done = (answer: number): void => {
     status = answer;
@@ -171,8 +174,11 @@ createServer((req, res) => {
       observe(tryBuckets, (performance.now() - tryStartedAt) / 1000);
       tries.set(result, (tries.get(result) ?? 0) + 1);
       lock();
-      if (typeof result === 'number' && result < 500) ints[1] = 0;
-      else if (++(ints[1] as number) === BREAKER_FAILURES) numbers[2] = Date.now() + BREAKER_OPEN_MS;
+      // A client that left gives no verdict on the upstream, as in the proxy's breaker.
+      if (!clientLeft) {
+        if (typeof result === 'number' && result < 500) ints[1] = 0;
+        else if (++(ints[1] as number) === BREAKER_FAILURES) numbers[2] = Date.now() + BREAKER_OPEN_MS;
+      }
       if (!retrying) (ints[2] as number)--;
       else (ints[3] as number)++;
       unlock();
