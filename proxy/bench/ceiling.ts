@@ -79,6 +79,8 @@ try {
       const result = wrk(`http://127.0.0.1:${current.port}/`, SECONDS, CONNECTIONS);
       const spent = cpuSeconds(current.pid) - before;
       if (result.errors) process.stderr.write(`warning: ${result.errors} non-2xx from ${current.name}\n`);
+      if (!(result.rps > 0))
+        process.stderr.write(`warning: ${current.name} answered nothing in slice ${slice + 1}\n`);
       current.rps.push(result.rps);
       current.cpuUs.push((spent * 1e6) / (result.rps * SECONDS));
     }

@@ -1,50 +1,25 @@
 // Starting and stopping the processes a proxy benchmark compares (nginx, Node peers, the proxy), and
 // nginx's config: shared by bench/run.ts and bench/ceiling.ts.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { freePort } from '@sre-stack/runtime/testing';
-import { findTool, sleep } from '@sre-stack/runtime/testing/bench';
+import { findTool, startService } from '@sre-stack/runtime/testing/bench';
 
 /** nginx is in /usr/sbin on Debian, where a user's PATH may not look. */
 export const NGINX = existsSync('/usr/sbin/nginx')
   ? '/usr/sbin/nginx'
   : findTool('nginx', 'apt-get install -y wrk nginx-light');
 
-const children: ChildProcess[] = [];
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-/** Starts a process and waits for its port to accept connections (or its listening line). */
+/** Starts a process and waits until its port answers 200 at `/`. */
 export async function start(
   command: string,
   args: string[],
   port: number,
   env: NodeJS.ProcessEnv = {},
 ): Promise<ChildProcess> {
-  const child = spawn(command, args, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${command} exited: ${stderr.join('\n')}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/`);
-      await response.arrayBuffer();
-      return child;
-    } catch {
-      if (Date.now() > deadline)
-        throw new Error(`${command} did not listen on ${port}: ${stderr.join('\n')}`);
-      await sleep(200);
-    }
-  }
+  return (await startService(args, `http://127.0.0.1:${port}/`, env, command)).child;
 }
 
 export { stopService as stop } from '@sre-stack/runtime/testing/bench';

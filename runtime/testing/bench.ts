@@ -82,21 +82,26 @@ process.on('exit', () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
-/** Starts a process (stdout to /dev/null) and resolves once `readyUrl` answers 200, with the time taken. */
+/**
+ * Starts a process (stdout to /dev/null; Node unless `command` names another program) and resolves once
+ * `readyUrl` answers 200, with the time taken.
+ */
 export async function startService(
   args: readonly string[],
   readyUrl: string,
   env: NodeJS.ProcessEnv = {},
+  command: string = process.execPath,
 ): Promise<{ child: ChildProcess; readyMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, args, {
+  const child = spawn(command, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);
+  const name = command === process.execPath ? args.join(' ') : [command, ...args].join(' ');
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
     try {
       const response = await fetch(readyUrl);
       await response.arrayBuffer();
@@ -104,7 +109,7 @@ export async function startService(
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`${args.join(' ')}: ${readyUrl} not ready after 30 s`);
+    if (Date.now() > deadline) throw new Error(`${name}: ${readyUrl} not ready after 30 s`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
